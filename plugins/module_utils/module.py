@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: akops.authentik contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The thin Ansible glue every module shares: connection options, client construction, error exits."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.akops.authentik.plugins.module_utils.api import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    Client,
+)
+from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
+
+
+def connection_argument_spec():
+    """A fresh copy of the connection options, so no module can mutate another's spec."""
+    return dict(
+        api_url=dict(type="str", required=True, fallback=(env_fallback, ["AUTHENTIK_URL"])),
+        api_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["AUTHENTIK_TOKEN"])),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["AUTHENTIK_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["AUTHENTIK_CA_PATH"])),
+        timeout=dict(type="float", default=30, fallback=(env_fallback, ["AUTHENTIK_TIMEOUT"])),
+    )
+
+
+def build_client(module):
+    """A Client from the module's connection options; fails the module when requests is missing."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    if not params["api_url"].lower().startswith(("http://", "https://")):
+        module.fail_json(msg="api_url must start with http:// or https://, got %r" % params["api_url"])
+    if not params["validate_certs"] and params["api_url"].lower().startswith("https://"):
+        module.warn("validate_certs is false: the server's TLS certificate is not verified")
+    return Client(
+        params["api_url"],
+        params["api_token"],
+        validate_certs=params["validate_certs"],
+        ca_path=params["ca_path"],
+        timeout=params["timeout"],
+    )
+
+
+def fail_from(module, error):
+    """End the module with the error's one-line message and structured details."""
+    module.fail_json(**error.to_fail_json())
+
+
+def run_module(module, run):
+    """Call run(module, client) and exit with its result dict; any AuthentikError becomes fail_json."""
+    client = build_client(module)
+    try:
+        result = run(module, client)
+    except AuthentikError as error:
+        fail_from(module, error)
+    module.exit_json(**result)

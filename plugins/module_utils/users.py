@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# Copyright: akops.authentik contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure functions for users: validate parameters, compare with the server's user, build the
+minimal PATCH body, the diff and the predicted result. No I/O happens here."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import re
+import uuid as uuid_lib
+from datetime import datetime, timedelta, timezone
+
+from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
+
+# Writable scalar fields of PATCH /core/users/{id}/ that the module manages option by option.
+SCALAR_FIELDS = ("username", "name", "email", "is_active", "path", "type", "last_login")
+USER_TYPES = ("internal", "external", "service_account")
+PASSWORD_MARKER = "********"
+USERNAME_MAX = 150
+EMAIL_MAX = 254
+
+# Django's EmailValidator in spirit: one @, no spaces, a dotted domain or "localhost".
+_EMAIL_RE = re.compile(r"^[^@\s]+@([^@\s.]+\.)+[^@\s.]+$|^[^@\s]+@localhost$", re.IGNORECASE)
+_ISO_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_params(params):
+    """Raise ValidationError for input authentik would refuse, before any request is sent."""
+    checks = (
+        ("username", _username_problem),
+        ("email", _email_problem),
+        ("path", _path_problem),
+        ("uuid", _uuid_problem),
+        ("last_login", _last_login_problem),
+        ("groups", _groups_problem),
+    )
+    for field, check in checks:
+        value = params.get(field)
+        if value is not None:
+            problem = check(value)
+            if problem:
+                raise ValidationError("Invalid %s: %s" % (field, problem))
+
+
+def _username_problem(value):
+    if not value.strip():
+        return "must not be empty or only whitespace"
+    if len(value) > USERNAME_MAX:
+        return "must be at most %d characters, got %d" % (USERNAME_MAX, len(value))
+    return None
+
+
+def _email_problem(value):
+    if len(value) > EMAIL_MAX:
+        return "must be at most %d characters, got %d" % (EMAIL_MAX, len(value))
+    if value and not _EMAIL_RE.match(value):
+        return "%r is not an email address" % value
+    return None
+
+
+def _path_problem(value):
+    if not value:
+        return "must not be empty"
+    if value.startswith("/") or value.endswith("/"):
+        return "%r must not start or end with a slash" % value
+    if "//" in value:
+        return "%r must not contain empty segments" % value
+    return None
+
+
+def _uuid_problem(value):
+    return None if is_uuid(value) else "%r is not a UUID" % value
+
+
+def _last_login_problem(value):
+    return None if parse_instant(value) else "%r is not an ISO 8601 date and time" % value
+
+
+def _groups_problem(value):
+    if any(not isinstance(item, str) or not item.strip() for item in value):
+        return "every entry must be a non-empty group name or UUID"
+    return None
+
+
+def is_uuid(value):
+    try:
+        uuid_lib.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- instants
+
+
+def parse_instant(value):
+    """Parse ISO 8601 into an aware UTC datetime (naive means UTC); None when unparseable.
+
+    Written by hand because datetime.fromisoformat() accepts 'Z' and arbitrary fractions
+    only from Python 3.11, and modules also run on older target Pythons."""
+    match = _ISO_RE.match(str(value).strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=_zone(zone)).astimezone(timezone.utc)
+
+
+def _zone(zone):
+    if not zone or zone.upper() == "Z":
+        return timezone.utc
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
+    return timezone(sign * timedelta(minutes=minutes))
+
+
+def format_instant(value):
+    """The form authentik returns: UTC, 'Z' suffix, microseconds only when non-zero."""
+    return parse_instant(value).isoformat().replace("+00:00", "Z")
+
+
+def same_value(field, current, desired):
+    if field == "last_login" and current is not None and desired is not None:
+        return parse_instant(current) == parse_instant(desired)
+    return current == desired
+
+
+# ---------------------------------------------------------------- attributes
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON Merge Patch: nested dicts merge, None removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def desired_attributes(current, requested, mode):
+    """The whole attributes object the user should have (authentik replaces it wholesale)."""
+    if mode == "replace":
+        return copy.deepcopy(requested)
+    return merge_patch(current or {}, requested)
+
+
+# ---------------------------------------------------------------- groups
+
+
+def current_groups(user):
+    """{uuid: name} of the user's direct groups; names fall back to the UUID when groups_obj is null."""
+    names = dict((group["pk"], group.get("name", group["pk"])) for group in (user.get("groups_obj") or []))
+    return dict((pk, names.get(pk, pk)) for pk in user.get("groups") or [])
+
+
+def match_known_groups(requested, known):
+    """Split requested entries (names or UUIDs) into {entry: uuid} found in `known` ({uuid: name}) and the rest."""
+    by_name = dict((name, pk) for pk, name in known.items())
+    found, unknown = {}, []
+    for entry in requested:
+        if entry in known:
+            found[entry] = entry
+        elif entry in by_name:
+            found[entry] = by_name[entry]
+        else:
+            unknown.append(entry)
+    return found, unknown
+
+
+def groups_to_resolve(requested, current, mode):
+    """Entries that need a server lookup: only those that change membership.
+
+    In 'remove' mode an entry the user is not a member of changes nothing, so it is not looked up."""
+    if mode == "remove":
+        return []
+    return match_known_groups(requested, current)[1]
+
+
+def target_group_pks(current_pks, requested_pks, mode):
+    """The full set of group UUIDs after applying the mode (authentik replaces the set on write)."""
+    current_pks, requested_pks = set(current_pks), set(requested_pks)
+    if mode == "exact":
+        return requested_pks
+    if mode == "remove":
+        return current_pks - requested_pks
+    return current_pks | requested_pks
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def desired_scalars(params):
+    """The scalar fields the task sets: omitted options are never sent."""
+    return dict((field, params[field]) for field in SCALAR_FIELDS if params.get(field) is not None)
+
+
+def build_patch(user, scalars, attributes=None, group_pks=None):
+    """The minimal PATCH body: only the fields whose desired value differs from the current one."""
+    patch = dict(
+        (field, value) for field, value in scalars.items() if not same_value(field, user.get(field), value)
+    )
+    if attributes is not None and attributes != (user.get("attributes") or {}):
+        patch["attributes"] = attributes
+    if group_pks is not None and set(group_pks) != set(user.get("groups") or []):
+        patch["groups"] = sorted(group_pks)
+    return patch
+
+
+def create_body(scalars, attributes=None, group_pks=None):
+    """POST body for a new user. authentik requires `name` on create; it may be empty."""
+    body = dict(scalars)
+    body.setdefault("name", "")
+    if attributes:
+        body["attributes"] = attributes
+    if group_pks:
+        body["groups"] = sorted(group_pks)
+    return body
+
+
+# ---------------------------------------------------------------- prediction and diff
+
+
+def apply_patch(user, patch, group_info):
+    """What the server will return after the PATCH (check mode's answer). `group_info` maps uuid -> group object."""
+    result = copy.deepcopy(user)
+    for field, value in patch.items():
+        result[field] = format_instant(value) if field == "last_login" else copy.deepcopy(value)
+    if "groups" in patch:
+        result["groups_obj"] = [_partial_group(pk, group_info) for pk in patch["groups"]]
+        result["is_superuser"] = any(group.get("is_superuser") for group in result["groups_obj"])
+    return result
+
+
+def new_user(body, group_info):
+    """What the server will return after creating a user from `body` (authentik's defaults filled in)."""
+    user = {
+        "pk": None,
+        "username": body["username"],
+        "name": "",
+        "is_active": True,
+        "last_login": None,
+        "is_superuser": False,
+        "groups": [],
+        "groups_obj": [],
+        "email": "",
+        "attributes": {},
+        "path": "users",
+        "type": "internal",
+    }
+    return apply_patch(user, dict(body, groups=body.get("groups", [])), group_info)
+
+
+def _partial_group(pk, group_info):
+    group = group_info.get(pk, {})
+    return {
+        "pk": pk,
+        "num_pk": group.get("num_pk"),
+        "name": group.get("name", pk),
+        "is_superuser": bool(group.get("is_superuser")),
+        "attributes": group.get("attributes", {}),
+    }
+
+
+def managed_view(user, managed, set_password=False):
+    """The user as the diff shows it: only managed fields, groups as sorted names, never a password."""
+    if not user:
+        return {}
+    view = {}
+    for field in managed:
+        if field == "groups":
+            view["groups"] = sorted(current_groups(user).values())
+        elif field == "last_login" and user.get(field):
+            view[field] = format_instant(user[field])
+        else:
+            view[field] = copy.deepcopy(user.get(field))
+    if set_password:
+        view["password"] = PASSWORD_MARKER
+    return view
+
+
+def managed_fields(params):
+    """The fields a task manages, in display order."""
+    fields = [field for field in SCALAR_FIELDS if params.get(field) is not None]
+    fields += [field for field in ("attributes", "groups") if params.get(field) is not None]
+    return fields
