@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs examples/demo.yml three times: it creates the user (changed), finds it up to date (ok), then shows
+# with --check --diff what a new email would change, without writing. Uses the server named by
+# AUTHENTIK_URL and AUTHENTIK_TOKEN when both are set, else starts the local authentik API server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export ANSIBLE_COLLECTIONS_PATH="$PWD/build/collections"
+export ANSIBLE_PYTHON_INTERPRETER="$(command -v python)"
+export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
+
+if [ -z "${AUTHENTIK_URL:-}" ] || [ -z "${AUTHENTIK_TOKEN:-}" ]; then
+  state=build/demo
+  mkdir -p "$state"
+  rm -f "$state/url"
+  export AUTHENTIK_TOKEN="demo-token-$RANDOM$RANDOM"
+  python -m tests.server --host 127.0.0.1 --port 0 --token "$AUTHENTIK_TOKEN" \
+    --url-file "$state/url" --pid-file "$state/pid" >"$state/server.log" 2>&1 &
+  server_pid=$!
+  trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do [ -s "$state/url" ] && break; sleep 0.1; done
+  [ -s "$state/url" ] || { echo "the local authentik server did not start:" >&2; cat "$state/server.log" >&2; exit 1; }
+  export AUTHENTIK_URL="$(cat "$state/url")"
+  echo "== local authentik API server at $AUTHENTIK_URL"
+fi
+
+play() { ansible-playbook -i localhost, -c local examples/demo.yml "$@"; }
+
+echo "== 1. first run: creates the user (changed)"
+play
+echo "== 2. second run: nothing to do (ok, one request)"
+play
+echo "== 3. audit with --check --diff: what a new email would change, nothing written"
+play --check --diff -e demo_email=jane@example.org
