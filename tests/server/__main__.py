@@ -1,0 +1,68 @@
+"""Run the authentik stand-in in the foreground.
+
+    python -m tests.server --host 127.0.0.1 --port 0 --token TOKEN --url-file PATH \
+        [--pid-file PATH] [--page-size-default 20] [--page-size-max 100]
+
+The base URL is written to --url-file only once the socket is listening, so a
+caller can poll for that file; both files are removed again on exit. SIGTERM
+and SIGINT stop the server cleanly.
+"""
+
+import argparse
+import os
+import signal
+import sys
+import threading
+
+from .authentik_server import AuthentikServer
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m tests.server", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--token", required=True, help="API token accepted as 'Bearer <token>'")
+    parser.add_argument("--url-file", help="write the base URL here once listening")
+    parser.add_argument("--pid-file", help="write this process id here")
+    parser.add_argument("--page-size-default", type=int, default=20)
+    parser.add_argument("--page-size-max", type=int, default=100,
+                        help="0 means no cap (servers before 2025.12)")
+    return parser.parse_args(argv)
+
+
+def write_atomically(path, text):
+    """Readers polling for the file never see it half-written."""
+    temporary = f"{path}.tmp{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+    os.replace(temporary, path)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    server = AuthentikServer(
+        token=args.token,
+        page_size_default=args.page_size_default,
+        page_size_max=args.page_size_max or None,
+        host=args.host,
+        port=args.port,
+    )
+    # shutdown() blocks until serve_forever returns, so it must run off the main thread.
+    stop = lambda *_: threading.Thread(target=server.stop, daemon=True).start()  # noqa: E731
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.pid_file:
+        write_atomically(args.pid_file, str(os.getpid()))
+    if args.url_file:
+        write_atomically(args.url_file, server.url)
+    try:
+        server.serve_forever()
+    finally:
+        for path in (args.url_file, args.pid_file):
+            if path and os.path.exists(path):
+                os.remove(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""The /api/v3 endpoint handlers for users and groups.
+
+Each handler takes a Call and returns (status, body, response_model). Errors are
+raised as ApiError. The HTTP layer holds the store lock around every handler.
+The order of checks follows DRF: update views look the object up before parsing
+the body, while @validate-style actions (set_password, add_user, remove_user)
+validate the body first.
+"""
+
+from . import fields, listing, schema
+from .fields import FieldError
+from .state import ApiError, not_found
+
+
+class Call:
+    """One request as seen by a handler: route params, query and a lazy body."""
+
+    def __init__(self, store, params, query, read_body, settings):
+        self.store = store
+        self.params = params
+        self.query = query
+        self._read_body = read_body
+        self.settings = settings
+        self.owner = None  # the token's user, set once authenticated
+        self.body_model = None
+
+    def data(self, model):
+        """Parse the body (may raise 415/400) and remember which model it is checked against."""
+        self.body_model = model
+        return self._read_body()
+
+    def include(self, name, default=True):
+        return listing.include(self.query, name, default)
+
+
+def _paginated(call, items, render):
+    page, envelope = listing.paginate(
+        items, call.query, call.settings["page_size_default"], call.settings["page_size_max"]
+    )
+    return {"pagination": envelope, "results": [render(i) for i in page], "autocomplete": {}}
+
+
+# ----------------------------------------------------------------------- users
+
+def _render_user(call):
+    return lambda user: call.store.user_json(
+        user, include_groups=call.include("include_groups"), include_roles=call.include("include_roles")
+    )
+
+
+def list_users(call):
+    users = listing.filter_users(call.store, call.query)
+    return 200, _paginated(call, users, _render_user(call)), schema.PaginatedUserList
+
+
+def create_user(call):
+    data = call.data(schema.UserRequest)
+    user = call.store.insert_user(call.store.validate_user(data))
+    return 201, _render_user(call)(user), schema.User
+
+
+def retrieve_user(call):
+    return 200, _render_user(call)(call.store.get_user(call.params["pk"])), schema.User
+
+
+def update_user(call, partial):
+    user = call.store.get_user(call.params["pk"])
+    data = call.data(schema.PatchedUserRequest if partial else schema.UserRequest)
+    call.store.update_user(user, call.store.validate_user(data, instance=user, partial=partial))
+    return 200, _render_user(call)(user), schema.User
+
+
+def delete_user(call):
+    call.store.delete_user(call.store.get_user(call.params["pk"])["pk"])
+    return 204, None, None
+
+
+def set_password(call):
+    data = call.data(schema.UserPasswordSetRequest)
+    password = _validate_passive(data, "password", fields.char)
+    call.store.set_password(call.store.get_user(call.params["pk"]), password)
+    return 204, None, None
+
+
+def me(call):
+    return 200, {"user": call.store.user_self_json(call.owner)}, schema.SessionUser2026_2
+
+
+# ---------------------------------------------------------------------- groups
+
+def _render_group(call):
+    return lambda group: call.store.group_json(
+        group,
+        include_users=call.include("include_users"),
+        include_children=call.include("include_children", False),
+        include_parents=call.include("include_parents", False),
+    )
+
+
+def list_groups(call):
+    groups = listing.filter_groups(call.store, call.query)
+    return 200, _paginated(call, groups, _render_group(call)), schema.PaginatedGroupList
+
+
+def create_group(call):
+    data = call.data(schema.GroupRequest)
+    group = call.store.insert_group(call.store.validate_group(data))
+    return 201, _render_group(call)(group), schema.Group
+
+
+def retrieve_group(call):
+    return 200, _render_group(call)(call.store.get_group(call.params["pk"])), schema.Group
+
+
+def update_group(call, partial):
+    group = call.store.get_group(call.params["pk"])
+    data = call.data(schema.PatchedGroupRequest if partial else schema.GroupRequest)
+    call.store.update_group(group, call.store.validate_group(data, instance=group, partial=partial))
+    return 200, _render_group(call)(group), schema.Group
+
+
+def delete_group(call):
+    call.store.delete_group(call.store.get_group(call.params["pk"])["uuid"])
+    return 204, None, None
+
+
+def change_membership(call, add):
+    data = call.data(schema.UserAccountRequest)
+    pk = _validate_passive(data, "pk", _integer)
+    group = call.store.get_group(call.params["pk"])
+    if pk not in call.store.users:
+        raise not_found()
+    if add:
+        group["users"].add(pk)
+    else:
+        group["users"].discard(pk)
+    return 204, None, None
+
+
+def _integer(value):
+    """DRF IntegerField: ints, integral floats and digit strings."""
+    if value is None:
+        raise FieldError(fields.NOT_NULL)
+    if isinstance(value, bool):
+        raise FieldError("A valid integer is required.")
+    try:
+        number = float(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise FieldError("A valid integer is required.") from None
+    if number != int(number):
+        raise FieldError("A valid integer is required.")
+    return int(number)
+
+
+def _validate_passive(data, name, parser):
+    """A one-field PassiveSerializer, as used by authentik's @validate decorator."""
+    if not isinstance(data, dict):
+        kind = "list" if isinstance(data, list) else type(data).__name__
+        raise ApiError(400, {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]})
+    if name not in data:
+        raise ApiError(400, {name: [fields.REQUIRED]})
+    try:
+        return parser(data[name])
+    except FieldError as exc:
+        raise ApiError(400, {name: exc.messages}) from None
+
+
+# ---------------------------------------------------------------------- routes
+
+USER = r"/api/v3/core/users/"
+GROUP = r"/api/v3/core/groups/"
+KEY = r"(?P<pk>[^/.]+)/"  # DRF's default lookup pattern
+
+# (path regex, {method: handler}); list routes come before detail routes so
+# /core/users/me/ is not taken for a user pk.
+ROUTES = [
+    (USER, {"GET": list_users, "POST": create_user}),
+    (USER + "me/", {"GET": me}),
+    (USER + KEY, {
+        "GET": retrieve_user,
+        "PUT": lambda c: update_user(c, partial=False),
+        "PATCH": lambda c: update_user(c, partial=True),
+        "DELETE": delete_user,
+    }),
+    (USER + KEY + "set_password/", {"POST": set_password}),
+    (GROUP, {"GET": list_groups, "POST": create_group}),
+    (GROUP + KEY, {
+        "GET": retrieve_group,
+        "PUT": lambda c: update_group(c, partial=False),
+        "PATCH": lambda c: update_group(c, partial=True),
+        "DELETE": delete_group,
+    }),
+    (GROUP + KEY + "add_user/", {"POST": lambda c: change_membership(c, add=True)}),
+    (GROUP + KEY + "remove_user/", {"POST": lambda c: change_membership(c, add=False)}),
+]

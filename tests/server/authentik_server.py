@@ -1,0 +1,294 @@
+"""A local stand-in for the authentik REST API (core users and groups).
+
+Start it in-process with AuthentikServer, or out of process with
+`python -m tests.server`. Besides /api/v3 it serves unauthenticated control
+routes under /_test/ so tests running in another process can read the request
+log and reset the state.
+"""
+
+import copy
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import api, fields, schema
+from .state import USER_TYPES, ApiError, Store, verify_password
+
+MASK = "********"
+_COMPILED_ROUTES = [(re.compile(pattern + r"\Z"), methods) for pattern, methods in api.ROUTES]
+
+
+class AuthentikServer:
+    """authentik 2026.2.2 users/groups API on a loopback port.
+
+    page_size_max=None reproduces servers before 2025.12, which had no cap.
+    """
+
+    def __init__(self, token, page_size_default=20, page_size_max=100, host="127.0.0.1", port=0):
+        self.token = token
+        self.settings = {"page_size_default": page_size_default, "page_size_max": page_size_max}
+        self.store = Store()
+        self.owner_pk = self.store.seed()["pk"]
+        self._log = []
+        self._log_lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._httpd.daemon_threads = True
+        self._thread = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def url(self):
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        # A short poll interval keeps stop() quick.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        name="authentik-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self):
+        """Serve on the calling thread until stop() is called from another one."""
+        self._httpd.serve_forever(0.05)
+
+    def stop(self):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def reset(self):
+        """Back to the seed state (the request log is kept; see clear_requests)."""
+        self.owner_pk = self.store.seed()["pk"]
+
+    # ------------------------------------------------------------------ log
+
+    @property
+    def requests(self):
+        with self._log_lock:
+            return copy.deepcopy(self._log)
+
+    def clear_requests(self):
+        with self._log_lock:
+            self._log.clear()
+
+    def record(self, entry):
+        with self._log_lock:
+            self._log.append(entry)
+
+    # -------------------------------------------------------- test helpers
+
+    def add_user(self, username, name=None, email="", groups=(), attributes=None, path="users",
+                 type="internal", is_active=True):  # noqa: A002 - mirrors the API field name
+        data = {"username": username, "name": username if name is None else name, "email": email,
+                "groups": list(groups), "attributes": attributes or {}, "path": path,
+                "is_active": is_active}
+        with self.store.lock:
+            cleaned = self.store.validate_user(data)
+            # Fixtures may seed internal service accounts, which the API refuses to create.
+            cleaned["type"] = fields.choice(type, USER_TYPES)
+            return self.store.user_json(self.store.insert_user(cleaned))
+
+    def add_group(self, name, is_superuser=False, attributes=None, parent=None):
+        data = {"name": name, "is_superuser": is_superuser, "attributes": attributes or {},
+                "parents": [parent] if parent else []}
+        with self.store.lock:
+            return self.store.group_json(self.store.insert_group(self.store.validate_group(data)))
+
+    def get_user(self, pk):
+        with self.store.lock:
+            user = self.store.users.get(pk)
+            return self.store.user_json(user) if user else None
+
+    def find_user(self, username):
+        with self.store.lock:
+            for user in self.store.users.values():
+                if user["username"] == username:
+                    return self.store.user_json(user)
+        return None
+
+    def check_password(self, username, password):
+        with self.store.lock:
+            user = next((u for u in self.store.users.values() if u["username"] == username), None)
+            return bool(user) and verify_password(password, user["password"])
+
+    # ------------------------------------------------------------- requests
+
+    def authenticate(self, header):
+        """authentik's TokenAuthentication; returns the owner or raises 403."""
+        credentials = (header or "").strip()
+        if credentials == "" or " " not in credentials:
+            raise ApiError(403, {"detail": "Authentication credentials were not provided."})
+        scheme, _, key = credentials.partition(" ")
+        if scheme.lower() != "bearer":
+            raise ApiError(403, {"detail": "Unsupported authentication type"})
+        owner = self.store.users.get(self.owner_pk)
+        if key != self.token or owner is None or not owner["is_active"]:
+            raise ApiError(403, {"detail": "Token invalid/expired"})
+        return owner
+
+    def scrub(self, value):
+        """Mask passwords and anything equal to the token before logging."""
+        if isinstance(value, dict):
+            return {k: MASK if k == "password" else self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        if isinstance(value, str) and self.token and self.token in value:
+            return value.replace(self.token, MASK)
+        return value
+
+
+def _make_handler(server):
+    class Handler(_Handler):
+        pass
+
+    Handler.server_api = server
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Thin HTTP adapter; all behaviour lives in api.py, listing.py and state.py."""
+
+    protocol_version = "HTTP/1.1"
+    server_api = None
+
+    def do_GET(self):
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def log_message(self, *args):
+        """Quiet: the request log is the record."""
+
+    def _dispatch(self):
+        split = urlsplit(self.path)
+        raw = self._raw_body()
+        if split.path.startswith("/_test/"):
+            self._control(split.path)
+            return
+        query = parse_qs(split.query, keep_blank_values=True)
+        entry = {"method": self.command, "path": split.path, "query": query, "body": None,
+                 "status": None, "unknown_fields": [], "schema_errors": []}
+        status, body, headers = self._handle(split.path, query, raw, entry)
+        entry["status"] = status
+        srv = self.server_api
+        entry["query"] = srv.scrub(query)
+        entry["body"] = srv.scrub(entry["body"])
+        srv.record(entry)
+        self._send(status, body, headers)
+
+    def _handle(self, path, query, raw, entry):
+        srv = self.server_api
+        call, model, headers = None, None, {}
+        try:
+            methods, params = _route(path)
+            call = api.Call(srv.store, params, query, lambda: _parse_body(self.headers, raw), srv.settings)
+            # One request at a time: list views must not see a half-applied write.
+            with srv.store.lock:
+                call.owner = srv.authenticate(self.headers.get("Authorization"))
+                _check_permission(srv, call, methods)
+                status, body, model = _method(methods, self.command)(call)
+        except ApiError as exc:
+            status, body, headers = exc.status, exc.body, exc.headers
+        except Exception as exc:  # a bug in the double must fail the tests, not hang them
+            status, body = 500, {"detail": "A server error occurred."}
+            entry["schema_errors"].append(f"server error: {exc!r}")
+        entry["body"] = _body_for_log(self.headers, raw)
+        _guard(entry, call, status, body, model)
+        return status, body, headers
+
+    def _raw_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _control(self, path):
+        srv = self.server_api
+        if path == "/_test/requests" and self.command == "GET":
+            self._send(200, srv.requests)
+        elif path == "/_test/requests" and self.command == "DELETE":
+            srv.clear_requests()
+            self._send(204, None)
+        elif path == "/_test/reset" and self.command == "POST":
+            srv.reset()
+            self._send(204, None)
+        else:
+            self._send(404, {"detail": "Not found."})
+
+    def _send(self, status, body, headers=None):
+        payload = b"" if body is None or status == 204 else json.dumps(body).encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if payload:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def _route(path):
+    for pattern, methods in _COMPILED_ROUTES:
+        match = pattern.match(path)
+        if match:
+            return methods, match.groupdict()
+    raise ApiError(404, {"detail": "Not found."})
+
+
+def _method(methods, command):
+    """The handler for this method; Django serves HEAD with the GET view."""
+    if command == "HEAD" and "GET" in methods:
+        command = "GET"
+    if command not in methods:
+        allow = ", ".join(sorted(methods) + (["HEAD"] if "GET" in methods else []))
+        raise ApiError(405, {"detail": f'Method "{command}" not allowed.'}, {"Allow": allow})
+    return methods[command]
+
+
+def _check_permission(srv, call, methods):
+    """The token owner acts as itself: only superusers pass authentik's permission checks here."""
+    if api.me in methods.values():
+        return
+    if not srv.store.is_superuser(call.owner["pk"]):
+        raise ApiError(403, {"detail": "You do not have permission to perform this action."})
+
+
+def _parse_body(headers, raw):
+    """DRF request.data with only the JSON parser installed."""
+    content_type = headers.get("Content-Type") or ""
+    if not raw:
+        return {}
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, {"detail": f'Unsupported media type "{content_type}" in request.'})
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, {"detail": f"JSON parse error - {exc}"}) from None
+
+
+def _reject_constant(name):
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
+
+
+def _body_for_log(headers, raw):
+    try:
+        return _parse_body(headers, raw) if raw else None
+    except ApiError:
+        return None
+
+
+def _guard(entry, call, status, body, model):
+    """Fill unknown_fields and schema_errors for the log entry."""
+    request_model = getattr(call, "body_model", None)
+    if request_model is not None and entry["body"] is not None:
+        unknown, errors = schema.check_request(request_model, entry["body"])
+        entry["unknown_fields"] = unknown
+        # A 400 means the server rejected the body itself, as authentik would.
+        if status != 400:
+            entry["schema_errors"].extend(errors)
+    if model is not None:
+        entry["schema_errors"].extend(schema.check_response(model, body))

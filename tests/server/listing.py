@@ -1,0 +1,269 @@
+"""List endpoints: django-filter filters, DRF search and ordering, authentik pagination.
+
+`query` is always a dict of lists as produced by urllib.parse.parse_qs with
+keep_blank_values=True; empty filter values are ignored like django-filter does.
+"""
+
+import json
+import math
+import re
+import uuid
+
+from .state import USER_TYPES, ApiError, num_pk
+
+USER_ORDERING = ("pk", "username", "name", "is_active", "last_login", "date_joined", "email",
+                 "path", "type", "uuid", "password_change_date", "last_updated")
+GROUP_ORDERING = ("pk", "num_pk", "name", "is_superuser")
+INVALID_CHOICE = "Select a valid choice. {} is not one of the available choices."
+
+
+def first(query, name):
+    """Last value wins for single-valued params, as with QueryDict.get()."""
+    values = query.get(name) or [""]
+    return values[-1]
+
+
+def many(query, name):
+    return [v for v in query.get(name, []) if v != ""]
+
+
+def flag(query, name):
+    """django-filter BooleanWidget: true/false/1/0, anything else disables the filter."""
+    return {"true": True, "1": True, "false": False, "0": False}.get(first(query, name).lower())
+
+
+def include(query, name, default):
+    """authentik's include_* switches: only the literal "true" (any case) counts as true."""
+    return first(query, name).lower() == "true" if name in query else default
+
+
+# --------------------------------------------------------------------- filters
+
+def filter_users(store, query):
+    users = list(store.users.values())
+    errors = {}
+    for name in ("username", "email", "name", "path"):
+        value = first(query, name)
+        if value:
+            users = [u for u in users if u[name] == value]
+    for name, predicate in (
+        ("is_active", lambda u, v: u["is_active"] is v),
+        ("is_superuser", lambda u, v: any(g["is_superuser"] for g in store.user_groups(u["pk"])) is v),
+    ):
+        value = flag(query, name)
+        if value is not None:
+            users = [u for u in users if predicate(u, value)]
+    if first(query, "path_startswith"):
+        users = [u for u in users if u["path"].startswith(first(query, "path_startswith"))]
+    users = _filter_uuid(users, first(query, "uuid"), errors)
+    users = _filter_types(users, many(query, "type"), errors)
+    users = _filter_user_groups(store, users, query, errors)
+    users = filter_attributes(users, first(query, "attributes"))
+    if errors:
+        raise ApiError(400, errors)
+    users = search(users, first(query, "search"), lambda u: (u["email"], u["name"], u["uuid"], u["username"]))
+    return order(users, first(query, "ordering"), USER_ORDERING, ("username",))
+
+
+def _filter_uuid(users, value, errors):
+    if not value:
+        return users
+    try:
+        wanted = str(uuid.UUID(value))
+    except ValueError:
+        errors["uuid"] = ["Enter a valid UUID."]
+        return users
+    return [u for u in users if u["uuid"] == wanted]
+
+
+def _filter_types(users, values, errors):
+    if not values:
+        return users
+    bad = [v for v in values if v not in USER_TYPES]
+    if bad:
+        errors["type"] = [INVALID_CHOICE.format(bad[0])]
+        return users
+    return [u for u in users if u["type"] in values]
+
+
+def _filter_user_groups(store, users, query, errors):
+    """groups_by_name / groups_by_pk: users in any of the given groups."""
+    by_name = many(query, "groups_by_name")
+    if by_name:
+        names = {g["name"] for g in store.groups.values()}
+        unknown = [n for n in by_name if n not in names]
+        if unknown:
+            errors["groups_by_name"] = [INVALID_CHOICE.format(unknown[0])]
+        else:
+            users = [u for u in users if {g["name"] for g in store.user_groups(u["pk"])} & set(by_name)]
+    by_pk = many(query, "groups_by_pk")
+    if by_pk:
+        keys = _model_choices(by_pk, _as_uuid, store.groups, "groups_by_pk", errors)
+        if keys is not None:
+            users = [u for u in users if {g["uuid"] for g in store.user_groups(u["pk"])} & keys]
+    return users
+
+
+def filter_groups(store, query):
+    groups = list(store.groups.values())
+    errors = {}
+    if first(query, "name"):
+        groups = [g for g in groups if g["name"] == first(query, "name")]
+    superuser = flag(query, "is_superuser")
+    if superuser is not None:
+        groups = [g for g in groups if g["is_superuser"] is superuser]
+    by_pk = many(query, "members_by_pk")
+    if by_pk:
+        keys = _model_choices(by_pk, int, store.users, "members_by_pk", errors)
+        if keys is not None:
+            groups = [g for g in groups if g["users"] & keys]
+    by_username = many(query, "members_by_username")
+    if by_username:
+        known = {u["username"]: u["pk"] for u in store.users.values()}
+        unknown = [n for n in by_username if n not in known]
+        if unknown:
+            errors["members_by_username"] = [INVALID_CHOICE.format(unknown[0])]
+        else:
+            groups = [g for g in groups if g["users"] & {known[n] for n in by_username}]
+    groups = filter_attributes(groups, first(query, "attributes"))
+    if errors:
+        raise ApiError(400, errors)
+    groups = search(groups, first(query, "search"), lambda g: (g["name"], str(g["is_superuser"]).lower()))
+    return order(groups, first(query, "ordering"), GROUP_ORDERING, ("name",), _group_value)
+
+
+def _as_uuid(value):
+    return str(uuid.UUID(value))
+
+
+def _model_choices(values, convert, existing, name, errors):
+    """ModelMultipleChoiceFilter by primary key; returns the key set or None on error."""
+    keys = set()
+    for value in values:
+        try:
+            key = convert(value)
+        except ValueError:
+            errors[name] = [f"“{value}” is not a valid value."]
+            return None
+        if key not in existing:
+            errors[name] = [INVALID_CHOICE.format(value)]
+            return None
+        keys.add(key)
+    return keys
+
+
+def filter_attributes(items, raw):
+    """authentik's filter_attributes: {"a__b": v} means attributes["a"]["b"] == v."""
+    if not raw:
+        return items
+    try:
+        wanted = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, ["filter: failed to parse JSON"]) from None
+    if not isinstance(wanted, dict):
+        raise ApiError(400, ["filter: value must be key:value mapping"])
+    return [i for i in items if all(_json_path_equals(i["attributes"], k, v) for k, v in wanted.items())]
+
+
+_MISSING = object()
+
+
+def _json_path_equals(document, key, expected):
+    current = document
+    for segment in key.split("__"):
+        if isinstance(current, dict):
+            current = current.get(segment, _MISSING)
+        elif isinstance(current, list) and segment.isdigit() and int(segment) < len(current):
+            current = current[int(segment)]
+        else:
+            current = _MISSING
+        if current is _MISSING:
+            return False
+    return _json_equal(current, expected)
+
+
+def _json_equal(left, right):
+    """JSON equality: booleans never equal numbers, unlike Python's True == 1."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_json_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_json_equal(a, b) for a, b in zip(left, right))
+    return left == right
+
+
+# ------------------------------------------------------------ search, ordering
+
+def search(items, text, values):
+    """DRF SearchFilter: every term must be an icontains match on some field."""
+    terms = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    if not terms:
+        return items
+    return [i for i in items if all(any(t.lower() in v.lower() for v in values(i)) for t in terms)]
+
+
+def order(items, raw, allowed, default, value=lambda item, name: item[name]):
+    """DRF OrderingFilter: unknown names are dropped; none left means the default."""
+    terms = [t.strip() for t in raw.split(",") if t.strip().lstrip("-") in allowed] if raw else []
+    for term in reversed(terms or list(default)):
+        name = term.lstrip("-")
+        items = sorted(items, key=lambda i, n=name: _nulls_last(value(i, n)), reverse=term.startswith("-"))
+    return items
+
+
+def _nulls_last(value):
+    """PostgreSQL puts NULLs last ascending and first descending; this key does both."""
+    return (value is None, "" if value is None else value)
+
+
+def _group_value(group, name):
+    if name == "pk":
+        return group["uuid"]
+    if name == "num_pk":
+        return num_pk(group["uuid"])
+    return group[name]
+
+
+# ------------------------------------------------------------------ pagination
+
+def page_size(query, default, maximum):
+    """DRF _positive_int(strict=True, cutoff=max): invalid or non-positive means default."""
+    try:
+        size = int(first(query, "page_size"))
+    except ValueError:
+        return default
+    if size <= 0:
+        return default
+    return min(size, maximum) if maximum else size
+
+
+def paginate(items, query, default_size, max_size):
+    """Slice one page and build authentik's envelope (page numbers, 0 for none)."""
+    size = page_size(query, default_size, max_size)
+    count = len(items)
+    total_pages = max(1, math.ceil(count / size))
+    raw_page = first(query, "page") or "1"
+    number = total_pages if raw_page == "last" else _page_number(raw_page)
+    if number is None or number < 1 or number > total_pages:
+        raise ApiError(404, {"detail": "Invalid page."})
+    start = (number - 1) * size
+    page = items[start:start + size]
+    return page, {
+        "next": number + 1 if number < total_pages else 0,
+        "previous": number - 1 if number > 1 else 0,
+        "count": count,
+        "current": number,
+        "total_pages": total_pages,
+        "start_index": start + 1 if count else 0,
+        "end_index": start + len(page),
+    }
+
+
+def _page_number(raw):
+    """Django Paginator.validate_number accepts integral floats such as "2.0"."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None

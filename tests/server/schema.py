@@ -1,0 +1,93 @@
+"""Schema guard: checks traffic against the official authentik-client models.
+
+The server itself behaves like authentik (unknown body fields are ignored); this
+module only reports what a strict client-side model would reject, so tests can
+fail on requests or responses that drift from the published API schema.
+"""
+
+import typing
+from typing import List, Optional
+
+from authentik_client.models.group import Group
+from authentik_client.models.group_request import GroupRequest
+from authentik_client.models.paginated_group_list import PaginatedGroupList
+from authentik_client.models.paginated_user_list import PaginatedUserList
+from authentik_client.models.patched_group_request import PatchedGroupRequest
+from authentik_client.models.patched_user_request import PatchedUserRequest
+from authentik_client.models.session_user import SessionUser
+from authentik_client.models.user import User
+from authentik_client.models.user_account_request import UserAccountRequest
+from authentik_client.models.user_password_set_request import UserPasswordSetRequest
+from authentik_client.models.user_request import UserRequest
+from authentik_client.models.user_self import UserSelf
+from pydantic import BaseModel, StrictBool, ValidationError, create_model
+
+# The client (2026.8.5) adds `is_current` to UserSelf and a required `users` list
+# to SessionUser; the emulated 2026.2.2 server sends neither, so both are optional.
+UserSelf2026_2 = create_model("UserSelf", __base__=UserSelf, is_current=(Optional[StrictBool], None))
+SessionUser2026_2 = create_model(
+    "SessionUser",
+    __base__=SessionUser,
+    user=(UserSelf2026_2, ...),
+    original=(Optional[UserSelf2026_2], None),
+    users=(Optional[List[UserSelf2026_2]], None),
+)
+
+__all__ = [
+    "Group", "GroupRequest", "PaginatedGroupList", "PaginatedUserList", "PatchedGroupRequest",
+    "PatchedUserRequest", "SessionUser2026_2", "User", "UserAccountRequest",
+    "UserPasswordSetRequest", "UserRequest", "check_request", "check_response",
+]
+
+
+def check_request(model, body):
+    """Return (unknown_fields, errors) for a request body against a request model."""
+    unknown = sorted(k for k in body if k not in model.model_fields) if isinstance(body, dict) else []
+    return unknown, _validation_errors("request", model, body)
+
+
+def check_response(model, body):
+    """Return errors for a response body: model validation plus unexpected keys."""
+    return _validation_errors("response", model, body) + [
+        f"response {model.__name__}: unexpected field {path}" for path in _extra_keys(model, body, "")
+    ]
+
+
+def _validation_errors(kind, model, body):
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        return [
+            f"{kind} {model.__name__}: {'.'.join(str(p) for p in err['loc']) or '<body>'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+    return []
+
+
+def _extra_keys(model, body, prefix):
+    """Keys in body (recursively through nested models) that the model does not define."""
+    if not isinstance(body, dict):
+        return []
+    found = []
+    for key, value in body.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            found.append(prefix + key)
+            continue
+        nested = _nested_model(field.annotation)
+        if nested is None:
+            continue
+        for index, item in enumerate(value if isinstance(value, list) else [value]):
+            found.extend(_extra_keys(nested, item, f"{prefix}{key}[{index}]."))
+    return found
+
+
+def _nested_model(annotation):
+    """The BaseModel inside Optional[...] / List[...], if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        nested = _nested_model(arg)
+        if nested is not None:
+            return nested
+    return None

@@ -1,0 +1,379 @@
+"""Tests of the authentik stand-in itself, over real HTTP."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.server.authentik_server import AuthentikServer
+
+TOKEN = "secret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NIL_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = AuthentikServer(token=TOKEN).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def srv(server):
+    server.reset()
+    server.clear_requests()
+    return server
+
+
+@pytest.fixture
+def api(srv):
+    """Authenticated request helper: api("GET", "/core/users/", params=...)."""
+
+    def call(method, path, **kwargs):
+        headers = {**AUTH, **kwargs.pop("headers", {})}
+        return requests.request(method, f"{srv.url}/api/v3{path}", headers=headers, timeout=10, **kwargs)
+
+    return call
+
+
+def clean_log(srv):
+    return all(not e["unknown_fields"] and not e["schema_errors"] for e in srv.requests)
+
+
+# ------------------------------------------------------------------ auth
+
+
+@pytest.mark.parametrize("header, detail", [
+    (None, "Authentication credentials were not provided."),
+    ("Bearer", "Authentication credentials were not provided."),
+    ("Bearer wrong", "Token invalid/expired"),
+    (f"Basic {TOKEN}", "Unsupported authentication type"),
+])
+def test_auth_failures_are_403(srv, header, detail):
+    headers = {"Authorization": header} if header else {}
+    response = requests.get(f"{srv.url}/api/v3/core/users/", headers=headers, timeout=10)
+    assert response.status_code == 403
+    assert response.json() == {"detail": detail}
+
+
+def test_bearer_scheme_is_case_insensitive_and_token_never_logged(srv):
+    response = requests.get(f"{srv.url}/api/v3/core/users/?q={TOKEN}",
+                            headers={"Authorization": f"bEaReR {TOKEN}"}, timeout=10)
+    assert response.status_code == 200
+    assert TOKEN not in repr(srv.requests)
+
+
+def test_owner_without_superuser_group_lacks_permission(srv, api):
+    admin = api("GET", "/core/users/1/").json()
+    assert api("PATCH", "/core/users/1/", json={"groups": []}).status_code == 200
+    response = api("GET", "/core/users/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You do not have permission to perform this action."}
+    assert api("GET", "/core/users/me/").json()["user"]["is_superuser"] is False
+    assert admin["is_superuser"] is True
+
+
+# ----------------------------------------------------------------- users
+
+
+def test_seed_and_list_envelope(srv, api):
+    body = api("GET", "/core/users/").json()
+    assert body["pagination"] == {"next": 0, "previous": 0, "count": 1, "current": 1,
+                                  "total_pages": 1, "start_index": 1, "end_index": 1}
+    assert body["autocomplete"] == {}
+    admin = body["results"][0]
+    assert (admin["pk"], admin["username"], admin["email"]) == (1, "akadmin", "root@localhost")
+    assert admin["groups_obj"][0]["name"] == "authentik Admins"
+    assert admin["is_superuser"] is True
+    assert clean_log(srv)
+
+
+def test_create_user_defaults(srv, api):
+    response = api("POST", "/core/users/", json={"username": "alice", "name": "Alice"})
+    assert response.status_code == 201
+    user = response.json()
+    assert {k: user[k] for k in ("path", "type", "is_active", "email", "attributes", "groups", "last_login")} == {
+        "path": "users", "type": "internal", "is_active": True, "email": "", "attributes": {},
+        "groups": [], "last_login": None}
+    assert re.fullmatch(r"[0-9a-f]{64}", user["uid"])
+    assert user["date_joined"].endswith("Z")
+    assert srv.get_user(user["pk"]) == user
+    assert clean_log(srv)
+
+
+def test_duplicate_username_is_case_sensitive_and_excludes_self(srv, api):
+    alice = srv.add_user(username="alice")
+    response = api("POST", "/core/users/", json={"username": "alice", "name": ""})
+    assert response.status_code == 400
+    assert response.json() == {"username": ["This field must be unique."]}
+    assert api("POST", "/core/users/", json={"username": "Alice", "name": ""}).status_code == 201
+    assert api("PATCH", f"/core/users/{alice['pk']}/", json={"username": "alice"}).status_code == 200
+
+
+@pytest.mark.parametrize("body, errors", [
+    ({}, {"username": ["This field is required."], "name": ["This field is required."]}),
+    ({"username": "", "name": "x"}, {"username": ["This field may not be blank."]}),
+    ({"username": "u" * 151, "name": "x"},
+     {"username": ["Ensure this field has no more than 150 characters."]}),
+    ({"username": "u", "name": "x", "path": "/a"}, {"path": ["No leading or trailing slashes allowed."]}),
+    ({"username": "u", "name": "x", "path": "a//b"}, {"path": ["No empty segments in user path allowed."]}),
+    ({"username": "u", "name": "x", "path": ""}, {"path": ["This field may not be blank."]}),
+    ({"username": "u", "name": "x", "type": "robot"}, {"type": ['"robot" is not a valid choice.']}),
+    ({"username": "u", "name": "x", "type": "internal_service_account"},
+     {"type": ["Setting a user to internal service account is not allowed."]}),
+    ({"username": "u", "name": "x", "groups": [NIL_UUID]},
+     {"groups": [f'Invalid pk "{NIL_UUID}" - object does not exist.']}),
+    ({"username": "u", "name": "x", "groups": ["x"]}, {"groups": ["“x” is not a valid UUID."]}),
+    ({"username": "u", "name": "x", "groups": "x"}, {"groups": ['Expected a list of items but got type "str".']}),
+    ({"username": "u", "name": "x", "email": "nope"}, {"email": ["Enter a valid email address."]}),
+    ({"username": "u", "name": "x", "is_active": "maybe"}, {"is_active": ["Must be a valid boolean."]}),
+    ({"username": "u", "name": "x", "attributes": []},
+     {"attributes": ["Value must be a dictionary, and not have any duplicate keys."]}),
+])
+def test_user_validation_messages(srv, api, body, errors):
+    response = api("POST", "/core/users/", json=body)
+    assert (response.status_code, response.json()) == (400, errors)
+    assert all(not e["schema_errors"] for e in srv.requests)
+
+
+def test_internal_service_account_cannot_be_modified(srv, api):
+    outpost = srv.add_user(username="ak-outpost", type="internal_service_account")
+    response = api("PATCH", f"/core/users/{outpost['pk']}/", json={"name": "x"})
+    assert response.json() == {"non_field_errors": ["Can't modify internal service account users"]}
+    response = api("PATCH", f"/core/users/{outpost['pk']}/", json={"type": "internal"})
+    assert response.json() == {"type": ["Can't change internal service account to other user type."]}
+
+
+def test_patch_replaces_groups_and_attributes(srv, api):
+    one, two = srv.add_group(name="one"), srv.add_group(name="two")
+    user = srv.add_user(username="bob", groups=[one["pk"], two["pk"]], attributes={"a": 1, "b": {"c": 2}})
+    response = api("PATCH", f"/core/users/{user['pk']}/", json={"groups": [two["pk"]], "attributes": {"b": {"x": 1}}})
+    assert response.status_code == 200
+    assert response.json()["groups"] == [two["pk"]]
+    assert response.json()["attributes"] == {"b": {"x": 1}}
+    assert api("PATCH", f"/core/users/{user['pk']}/", json={"name": "Bob"}).json()["groups"] == [two["pk"]]
+    assert clean_log(srv)
+
+
+def test_put_requires_name_and_clears_groups(srv, api):
+    group = srv.add_group(name="team")
+    user = srv.add_user(username="carol", email="c@example.com", groups=[group["pk"]])
+    response = api("PUT", f"/core/users/{user['pk']}/", json={"username": "carol"})
+    assert (response.status_code, response.json()) == (400, {"name": ["This field is required."]})
+    updated = api("PUT", f"/core/users/{user['pk']}/", json={"username": "carol", "name": "C"}).json()
+    assert updated["groups"] == [] and updated["email"] == "c@example.com"
+
+
+def test_last_login_is_normalised_to_utc_z(srv, api):
+    user = srv.add_user(username="dave")
+    body = {"last_login": "2026-01-02T03:04:05.123456+02:00"}
+    response = api("PATCH", f"/core/users/{user['pk']}/", json=body)
+    assert response.json()["last_login"] == "2026-01-02T01:04:05.123456Z"
+    response = api("PATCH", f"/core/users/{user['pk']}/", json={"last_login": "yesterday"})
+    assert response.status_code == 400
+    assert response.json()["last_login"][0].startswith("Datetime has wrong format.")
+
+
+def test_retrieve_and_delete_not_found_messages(srv, api):
+    user = srv.add_user(username="erin")
+    assert api("DELETE", f"/core/users/{user['pk']}/").status_code == 204
+    response = api("GET", f"/core/users/{user['pk']}/")
+    assert (response.status_code, response.json()) == (404, {"detail": "No User matches the given query."})
+    assert api("GET", "/core/users/abc/").json() == {"detail": "Not found."}
+    assert api("GET", f"/core/groups/{NIL_UUID}/").json() == {"detail": "No Group matches the given query."}
+
+
+def test_set_password(srv, api):
+    user = srv.add_user(username="frank")
+    response = api("POST", f"/core/users/{user['pk']}/set_password/", json={"password": "s3cret!"})
+    assert (response.status_code, response.content) == (204, b"")
+    assert srv.check_password("frank", "s3cret!") and not srv.check_password("frank", "nope")
+    assert srv.requests[-1]["body"] == {"password": "********"}
+    response = api("POST", f"/core/users/{user['pk']}/set_password/", json={"password": ""})
+    assert response.json() == {"password": ["This field may not be blank."]}
+    response = api("POST", f"/core/users/{user['pk']}/set_password/", json={})
+    assert response.json() == {"password": ["This field is required."]}
+
+
+def test_me_returns_token_owner(srv, api):
+    body = api("GET", "/core/users/me/").json()
+    assert body["user"]["username"] == "akadmin"
+    assert body["user"]["groups"][0]["name"] == "authentik Admins"
+    assert clean_log(srv)
+
+
+# ---------------------------------------------------------- list features
+
+
+def test_pagination_pages_and_errors(srv, api):
+    for index in range(5):
+        srv.add_user(username=f"user{index}")
+    body = api("GET", "/core/users/", params={"page": 2, "page_size": 2}).json()
+    assert body["pagination"] == {"next": 3, "previous": 1, "count": 6, "current": 2,
+                                  "total_pages": 3, "start_index": 3, "end_index": 4}
+    assert [u["username"] for u in body["results"]] == ["user1", "user2"]
+    response = api("GET", "/core/users/", params={"page": 4, "page_size": 2})
+    assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})
+    empty = api("GET", "/core/users/", params={"username": "nobody"}).json()["pagination"]
+    assert (empty["count"], empty["current"], empty["total_pages"], empty["start_index"], empty["end_index"]) == (
+        0, 1, 1, 0, 0)
+
+
+def test_page_size_cap_and_fallback():
+    srv = AuthentikServer(token=TOKEN, page_size_default=2, page_size_max=3).start()
+    try:
+        for index in range(4):
+            srv.add_user(username=f"user{index}")
+        url = f"{srv.url}/api/v3/core/users/"
+        sizes = [len(requests.get(url, params={"page_size": size}, headers=AUTH, timeout=10).json()["results"])
+                 for size in ("50", "0", "abc")]
+        assert sizes == [3, 2, 2]
+    finally:
+        srv.stop()
+
+
+def test_user_filters(srv, api):
+    team = srv.add_group(name="team")
+    srv.add_user(username="gina", name="Gina Smith", groups=[team["pk"]], attributes={"org": {"unit": "ops"}})
+    srv.add_user(username="hank", name="Hank", email="hank@example.com", path="users/ext", type="external")
+
+    def names(**params):
+        return [u["username"] for u in api("GET", "/core/users/", params=params).json()["results"]]
+
+    assert names(username="gina") == ["gina"]
+    assert names(search="SMITH") == ["gina"]
+    assert names(groups_by_name="team") == ["gina"]
+    assert names(groups_by_pk=team["pk"]) == ["gina"]
+    assert names(attributes='{"org__unit": "ops"}') == ["gina"]
+    assert names(type=["external", "service_account"]) == ["hank"]
+    assert names(path_startswith="users/") == ["hank"]
+    assert names(is_superuser="true") == ["akadmin"]
+    assert names(ordering="-username") == ["hank", "gina", "akadmin"]
+
+
+@pytest.mark.parametrize("params, status, body", [
+    ({"groups_by_name": "ghost"}, 400,
+     {"groups_by_name": ["Select a valid choice. ghost is not one of the available choices."]}),
+    ({"uuid": "nope"}, 400, {"uuid": ["Enter a valid UUID."]}),
+    ({"attributes": "{bad"}, 400, ["filter: failed to parse JSON"]),
+    ({"attributes": "[1]"}, 400, ["filter: value must be key:value mapping"]),
+])
+def test_user_filter_errors(srv, api, params, status, body):
+    response = api("GET", "/core/users/", params=params)
+    assert (response.status_code, response.json()) == (status, body)
+
+
+def test_include_groups_false_nulls_groups_obj(srv, api):
+    user = api("GET", "/core/users/1/", params={"include_groups": "false"}).json()
+    assert user["groups_obj"] is None and len(user["groups"]) == 1
+    assert clean_log(srv)
+
+
+# ----------------------------------------------------------------- groups
+
+
+def test_group_crud_and_membership(srv, api):
+    user = srv.add_user(username="ivan")
+    response = api("POST", "/core/groups/", json={"name": "devs", "attributes": {"k": "v"}})
+    assert response.status_code == 201
+    group = response.json()
+    path = f"/core/groups/{group['pk']}/"
+    assert api("POST", path + "add_user/", json={"pk": user["pk"]}).status_code == 204
+    assert api("POST", path + "add_user/", json={"pk": user["pk"]}).status_code == 204
+    fetched = api("GET", path).json()
+    assert fetched["users"] == [user["pk"]] and fetched["users_obj"][0]["username"] == "ivan"
+    assert api("GET", "/core/groups/", params={"members_by_username": "ivan"}).json()["results"][0]["name"] == "devs"
+    assert api("POST", path + "add_user/", json={"pk": 999}).json() == {"detail": "Not found."}
+    assert api("POST", path + "remove_user/", json={}).json() == {"pk": ["This field is required."]}
+    assert api("PUT", path, json={"name": "devs"}).json()["users"] == []
+    assert api("DELETE", path).status_code == 204
+    assert clean_log(srv)
+
+
+def test_group_validation(srv, api):
+    response = api("POST", "/core/groups/", json={"is_superuser": True})
+    assert (response.status_code, response.json()) == (400, {"name": ["This field is required."]})
+    response = api("GET", "/core/groups/", params={"include_users": "false", "name": "authentik Admins"})
+    assert response.json()["results"][0]["users_obj"] is None
+
+
+# -------------------------------------------------------- protocol errors
+
+
+def test_protocol_errors(srv, api):
+    response = api("POST", "/core/users/", data="username=x", headers={"Content-Type": "text/plain"})
+    assert (response.status_code, response.json()) == (415, {"detail": 'Unsupported media type "text/plain" in request.'})
+    response = api("POST", "/core/users/", data="{", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["detail"].startswith("JSON parse error - ")
+    response = api("DELETE", "/core/users/")
+    assert (response.status_code, response.json()) == (405, {"detail": 'Method "DELETE" not allowed.'})
+    assert api("GET", "/core/users").status_code == 404
+    assert api("GET", "/core/applications/").status_code == 404
+
+
+# ------------------------------------------------------------ schema guard
+
+
+def test_unknown_fields_are_ignored_but_recorded(srv, api):
+    response = api("POST", "/core/users/", json={"username": "jo", "name": "Jo", "password": "pw", "pk": 77})
+    assert response.status_code == 201 and response.json()["pk"] != 77
+    entry = srv.requests[-1]
+    assert entry["unknown_fields"] == ["password", "pk"]
+    assert entry["body"]["password"] == "********"
+    assert not srv.check_password("jo", "pw")
+
+
+def test_schema_errors_flag_loosely_typed_bodies(srv, api):
+    # DRF accepts "true" for a boolean, but the published schema says boolean.
+    response = api("POST", "/core/users/", json={"username": "kim", "name": "Kim", "is_active": "true"})
+    assert response.status_code == 201
+    assert any("is_active" in error for error in srv.requests[-1]["schema_errors"])
+
+
+def test_response_model_failures_are_schema_errors(srv, api):
+    # PartialUser in the client requires usernames matching ^[\w.@+-]+$; the API does not.
+    srv.add_user(username="has space", groups=[srv.add_group(name="g")["pk"]])
+    api("GET", "/core/groups/", params={"name": "g"})
+    assert any("username" in error for error in srv.requests[-1]["schema_errors"])
+
+
+# ---------------------------------------------------------- control routes
+
+
+def test_control_routes(srv, api):
+    srv.add_user(username="temp")
+    api("GET", "/core/users/")
+    log = requests.get(f"{srv.url}/_test/requests", timeout=10).json()
+    assert [(e["method"], e["path"], e["status"]) for e in log] == [("GET", "/api/v3/core/users/", 200)]
+    assert requests.delete(f"{srv.url}/_test/requests", timeout=10).status_code == 204
+    assert requests.post(f"{srv.url}/_test/reset", timeout=10).status_code == 204
+    assert srv.requests == [] and srv.find_user("temp") is None and srv.find_user("akadmin")
+
+
+def test_cli_writes_url_and_stops_on_sigterm(tmp_path):
+    url_file, pid_file = tmp_path / "url", tmp_path / "pid"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.server", "--port", "0", "--token", TOKEN,
+         "--url-file", str(url_file), "--pid-file", str(pid_file), "--page-size-max", "0"],
+        cwd=REPO_ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not url_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = url_file.read_text().strip()
+        assert int(pid_file.read_text()) == process.pid
+        assert requests.get(f"{url}/api/v3/core/users/me/", headers=AUTH, timeout=10).status_code == 200
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
