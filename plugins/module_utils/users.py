@@ -140,29 +140,6 @@ def same_value(field, current, desired):
     return current == desired
 
 
-# ---------------------------------------------------------------- attributes
-
-
-def merge_patch(target, patch):
-    """RFC 7386 JSON Merge Patch: nested dicts merge, None removes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
-def desired_attributes(current, requested, mode):
-    """The whole attributes object the user should have (authentik replaces it wholesale)."""
-    if mode == "replace":
-        return copy.deepcopy(requested)
-    return merge_patch(current or {}, requested)
-
-
 # ---------------------------------------------------------------- groups
 
 
@@ -170,39 +147,6 @@ def current_groups(user):
     """{uuid: name} of the user's direct groups; names fall back to the UUID when groups_obj is null."""
     names = dict((group["pk"], group.get("name", group["pk"])) for group in (user.get("groups_obj") or []))
     return dict((pk, names.get(pk, pk)) for pk in user.get("groups") or [])
-
-
-def match_known_groups(requested, known):
-    """Split requested entries (names or UUIDs) into {entry: uuid} found in `known` ({uuid: name}) and the rest."""
-    by_name = dict((name, pk) for pk, name in known.items())
-    found, unknown = {}, []
-    for entry in requested:
-        if entry in known:
-            found[entry] = entry
-        elif entry in by_name:
-            found[entry] = by_name[entry]
-        else:
-            unknown.append(entry)
-    return found, unknown
-
-
-def groups_to_resolve(requested, current, mode):
-    """Entries that need a server lookup: only those that change membership.
-
-    In 'remove' mode an entry the user is not a member of changes nothing, so it is not looked up."""
-    if mode == "remove":
-        return []
-    return match_known_groups(requested, current)[1]
-
-
-def target_group_pks(current_pks, requested_pks, mode):
-    """The full set of group UUIDs after applying the mode (authentik replaces the set on write)."""
-    current_pks, requested_pks = set(current_pks), set(requested_pks)
-    if mode == "exact":
-        return requested_pks
-    if mode == "remove":
-        return current_pks - requested_pks
-    return current_pks | requested_pks
 
 
 # ---------------------------------------------------------------- comparison

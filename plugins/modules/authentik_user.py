@@ -226,6 +226,12 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils.compare import (
+    desired_attributes,
+    entries_to_resolve,
+    match_known,
+    target_set,
+)
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, NotFoundError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
@@ -237,14 +243,10 @@ from ansible_collections.akops.authentik.plugins.module_utils.users import (
     build_patch,
     create_body,
     current_groups,
-    desired_attributes,
     desired_scalars,
-    groups_to_resolve,
     managed_fields,
     managed_view,
-    match_known_groups,
     new_user,
-    target_group_pks,
     validate_params,
 )
 
@@ -256,13 +258,13 @@ def plan_groups(client, user, params):
         return None, {}
     mode = params["groups_mode"]
     known = current_groups(user)
-    found, dummy = match_known_groups(requested, known)
-    resolved = resources.resolve_groups(client, groups_to_resolve(requested, known, mode))
+    found, dummy = match_known(requested, known)
+    resolved = resources.resolve_groups(client, entries_to_resolve(requested, known, mode))
     requested_pks = [found[entry] if entry in found else resolved[entry]["pk"]
                      for entry in requested if entry in found or entry in resolved]
     group_info = dict((group["pk"], group) for group in user.get("groups_obj") or [])
     group_info.update((group["pk"], group) for group in resolved.values())
-    return target_group_pks(known, requested_pks, mode), group_info
+    return target_set(known, requested_pks, mode), group_info
 
 
 def planned_attributes(user, params):

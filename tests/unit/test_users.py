@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.akops.authentik.plugins.module_utils import users
+from ansible_collections.akops.authentik.plugins.module_utils import compare, users
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 
 GROUP_PKS = [str(uuid.UUID(int=n)) for n in range(1, 6)]
@@ -38,12 +38,12 @@ def server_user(**fields):
     ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
 ])
 def test_merge_patch_rfc7386_examples(target, patch, expected):
-    assert users.merge_patch(target, patch) == expected
+    assert compare.merge_patch(target, patch) == expected
 
 
 def test_merge_patch_does_not_mutate_its_inputs():
     target, patch = {"a": {"b": 1}}, {"a": {"c": 2}}
-    users.merge_patch(target, patch)
+    compare.merge_patch(target, patch)
     assert target == {"a": {"b": 1}} and patch == {"a": {"c": 2}}
 
 
@@ -57,8 +57,8 @@ json_objects = st.dictionaries(st.text(max_size=3), json_values, max_size=4)
 
 @given(json_objects, json_objects)
 def test_merge_patch_is_idempotent(target, patch):
-    once = users.merge_patch(target, patch)
-    assert users.merge_patch(once, patch) == once
+    once = compare.merge_patch(target, patch)
+    assert compare.merge_patch(once, patch) == once
 
 
 # ---------------------------------------------------------------- groups
@@ -70,14 +70,14 @@ def test_merge_patch_is_idempotent(target, patch):
     ("exact", {GROUP_PKS[1], GROUP_PKS[2]}),
 ])
 def test_target_group_pks(mode, expected):
-    assert users.target_group_pks(GROUP_PKS[:2], GROUP_PKS[1:3], mode) == expected
+    assert compare.target_set(GROUP_PKS[:2], GROUP_PKS[1:3], mode) == expected
 
 
 def test_groups_to_resolve_only_when_membership_changes():
     current = {GROUP_PKS[0]: "g1"}
-    assert users.groups_to_resolve(["g1", GROUP_PKS[0]], current, "add") == []
-    assert users.groups_to_resolve(["g1", "g2"], current, "exact") == ["g2"]
-    assert users.groups_to_resolve(["g2", "g3"], current, "remove") == []
+    assert compare.entries_to_resolve(["g1", GROUP_PKS[0]], current, "add") == []
+    assert compare.entries_to_resolve(["g1", "g2"], current, "exact") == ["g2"]
+    assert compare.entries_to_resolve(["g2", "g3"], current, "remove") == []
 
 
 def test_current_groups_tolerates_null_groups_obj():
@@ -135,12 +135,12 @@ group_sets = st.lists(st.sampled_from(GROUP_PKS), unique=True, max_size=4)
 def test_applying_the_patch_leaves_nothing_to_change(current_groups, requested, mode, desired, current_attrs,
                                                      requested_attrs, attrs_mode):
     user = server_user(groups=current_groups, attributes=current_attrs)
-    attributes = users.desired_attributes(user["attributes"], requested_attrs, attrs_mode)
-    targets = users.target_group_pks(current_groups, requested, mode)
+    attributes = compare.desired_attributes(user["attributes"], requested_attrs, attrs_mode)
+    targets = compare.target_set(current_groups, requested, mode)
     patch = users.build_patch(user, desired, attributes, targets)
     after = users.apply_patch(user, patch, GROUP_INFO)
-    again = users.desired_attributes(after["attributes"], requested_attrs, attrs_mode)
-    assert users.build_patch(after, desired, again, users.target_group_pks(after["groups"], requested, mode)) == {}
+    again = compare.desired_attributes(after["attributes"], requested_attrs, attrs_mode)
+    assert users.build_patch(after, desired, again, compare.target_set(after["groups"], requested, mode)) == {}
     assert after["is_superuser"] == (GROUP_PKS[4] in after["groups"] if "groups" in patch else False)
 
 
