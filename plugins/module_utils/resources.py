@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     ApiError,
     AuthentikError,
@@ -58,25 +60,98 @@ def set_password(client, pk, password):
 
 def find_group(client, entry):
     """Look a group up by UUID or exact name; raise NotFoundError when it does not exist."""
-    if is_uuid(entry):
-        try:
-            return client.get("%s%s/" % (GROUPS, entry), query={"include_users": "false"})
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
+    group = find_group_by_key(client, pk=entry) if is_uuid(entry) else find_group_by_key(client, name=entry)
+    if group is None:
         raise NotFoundError("Group %r does not exist" % entry)
-    results = client.get(GROUPS, query={"name": entry, "include_users": "false"}).get("results", [])
-    matches = [group for group in results if group.get("name") == entry]
-    if not matches:
-        raise NotFoundError("Group %r does not exist" % entry)
-    if len(matches) > 1:
-        # Before 2025.12 group names were unique only per parent.
-        raise AuthentikError(
-            "Group name %r matches %d groups; give the group's UUID instead" % (entry, len(matches))
-        )
-    return matches[0]
+    return group
 
 
 def resolve_groups(client, entries):
     """{entry: group object} for names or UUIDs; fails on the first unknown one, before any write."""
     return dict((entry, find_group(client, entry)) for entry in entries)
+
+
+def group_path(pk):
+    return "%s%s/" % (GROUPS, pk)
+
+
+def group_query(include_users):
+    # include_parents exists from 2025.12 on; older servers ignore unknown query parameters.
+    return {"include_users": "true" if include_users else "false", "include_parents": "true"}
+
+
+def find_group_by_key(client, name=None, pk=None, include_users=False):
+    """The group selected by UUID or exact name, or None; more than one group of that name is an error."""
+    query = group_query(include_users)
+    if pk is not None:
+        try:
+            return client.get(group_path(pk), query=query)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+    results = client.get(GROUPS, query=dict(query, name=name)).get("results", [])
+    matches = [group for group in results if group.get("name") == name]
+    if len(matches) > 1:
+        # Before 2025.12 group names were unique only per parent.
+        raise AuthentikError(
+            "Group name %r matches %d groups; use the group's UUID instead" % (name, len(matches))
+        )
+    return matches[0] if matches else None
+
+
+def create_group(client, body):
+    return client.post(GROUPS, body=body, expected=(201,))
+
+
+def update_group(client, pk, patch):
+    return client.patch(group_path(pk), body=patch)
+
+
+def delete_group(client, pk):
+    client.delete(group_path(pk))
+
+
+def add_user_to_group(client, group_pk, user_pk):
+    client.post(group_path(group_pk) + "add_user/", body={"pk": user_pk}, expected=(204,))
+
+
+def remove_user_from_group(client, group_pk, user_pk):
+    client.post(group_path(group_pk) + "remove_user/", body={"pk": user_pk}, expected=(204,))
+
+
+def find_member(client, entry):
+    """A user named by username (str) or pk (int); raise NotFoundError when it does not exist."""
+    if isinstance(entry, int):
+        user = find_user(client, pk=entry)
+    else:
+        user = find_user(client, username=entry)
+    if user is None:
+        raise NotFoundError("User %r does not exist" % (entry,))
+    return user
+
+
+def resolve_users(client, entries):
+    """{entry: user} for usernames or pks; fails on the first unknown one, before any write."""
+    return dict((entry, find_member(client, entry)) for entry in entries)
+
+
+def list_query(filters):
+    """Query parameters for a list endpoint: booleans as true/false, dicts as JSON, lists repeated, None dropped."""
+    query = {}
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, dict):
+            value = json.dumps(value, sort_keys=True)
+        query[key] = value
+    return query
+
+
+def list_objects(client, path, filters, page_size):
+    """Every object a list endpoint returns for these filters, across all pages."""
+    query = list_query(filters)
+    query["page_size"] = page_size
+    return list(client.paginate(path, query))

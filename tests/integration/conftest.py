@@ -112,3 +112,12 @@ def run_playbook(authentik, tmp_path):
         return PlaybookRun(process, results)
 
     return run
+
+
+def find_group(srv, name):
+    """The group of that name as the API would return it (members included), or None; sends no request."""
+    with srv.store.lock:
+        for group in srv.store.groups.values():
+            if group["name"] == name:
+                return srv.store.group_json(group)
+    return None

@@ -1,0 +1,139 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: akops.authentik contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: authentik_group_info
+short_description: List authentik groups
+version_added: 0.1.0
+description:
+  - Returns the groups that match authentik's list filters; with no filter, every group.
+  - Follows every page of the answer, whatever the server's page size or page size cap.
+  - Never changes anything.
+author:
+  - akops maintainers
+extends_documentation_fragment:
+  - akops.authentik.authentik
+  - akops.authentik.authentik.ACTIONGROUP
+attributes:
+  check_mode:
+    description: Runs normally in check mode; it reads only.
+    support: full
+  diff_mode:
+    description: Returns no diff; it changes nothing.
+    support: none
+options:
+  name:
+    description: Exact group name.
+    type: str
+  pk:
+    description: The group's UUID. Selects one group with a single request; other filters are not applied.
+    type: str
+  is_superuser:
+    description: Only superuser (V(true)) or other (V(false)) groups.
+    type: bool
+  members_by_username:
+    description: Groups that have any of these users as direct members. authentik refuses unknown usernames.
+    type: list
+    elements: str
+  attributes:
+    description: Attribute values to match, for example V({"team": "ops"}).
+    type: dict
+  search:
+    description: Free-text search over the group name.
+    type: str
+  ordering:
+    description: A field name to sort by, with a leading C(-) for descending order. authentik's default is V(name).
+    type: str
+  include_users:
+    description:
+      - Whether each group carries its members (C(users_obj)). Off by default because large groups make large answers.
+    type: bool
+    default: false
+  page_size:
+    description: Groups asked for per request. Servers from 2025.12 on cap it (100 by default).
+    type: int
+    default: 100
+seealso:
+  - module: akops.authentik.authentik_group
+"""
+
+EXAMPLES = r"""
+- name: Read one group with its members
+  akops.authentik.authentik_group_info:
+    name: engineering
+    include_users: true
+  register: engineering
+
+- name: Groups that jdoe is a direct member of
+  akops.authentik.authentik_group_info:
+    members_by_username: [jdoe]
+  register: jdoe_groups
+
+- name: Show their names
+  ansible.builtin.debug:
+    msg: "{{ jdoe_groups.groups | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+groups:
+  description: The matching groups, as the API returns them, in the server's order.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - pk: 9e3c4c2a-5f1e-4a7e-9d55-0f1c3b8e2a11
+      name: engineering
+      is_superuser: false
+      users: [42]
+      attributes: {}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    connection_argument_spec,
+    run_module,
+)
+
+FILTERS = ("name", "is_superuser", "members_by_username", "attributes", "search", "ordering", "include_users")
+
+
+def run(module, client):
+    params = module.params
+    if params["pk"] is not None:
+        group = resources.find_group_by_key(client, pk=params["pk"], include_users=params["include_users"])
+        return dict(changed=False, groups=[group] if group else [])
+    filters = dict((key, params[key]) for key in FILTERS)
+    return dict(changed=False, groups=resources.list_objects(client, resources.GROUPS, filters, params["page_size"]))
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        name=dict(type="str"),
+        pk=dict(type="str"),
+        is_superuser=dict(type="bool"),
+        members_by_username=dict(type="list", elements="str"),
+        attributes=dict(type="dict"),
+        search=dict(type="str"),
+        ordering=dict(type="str"),
+        include_users=dict(type="bool", default=False),
+        page_size=dict(type="int", default=100),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run_module(module, run)
+
+
+if __name__ == "__main__":
+    main()

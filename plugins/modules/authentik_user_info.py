@@ -1,0 +1,190 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: akops.authentik contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: authentik_user_info
+short_description: List authentik users
+version_added: 0.1.0
+description:
+  - Returns the users that match authentik's list filters; with no filter, every user.
+  - Follows every page of the answer, whatever the server's page size or page size cap.
+  - Never changes anything.
+author:
+  - akops maintainers
+extends_documentation_fragment:
+  - akops.authentik.authentik
+  - akops.authentik.authentik.ACTIONGROUP
+attributes:
+  check_mode:
+    description: Runs normally in check mode; it reads only.
+    support: full
+  diff_mode:
+    description: Returns no diff; it changes nothing.
+    support: none
+options:
+  username:
+    description: Exact username (case-sensitive).
+    type: str
+  email:
+    description: Exact email address.
+    type: str
+  name:
+    description: Exact display name.
+    type: str
+  pk:
+    description: The user's integer key. Selects one user with a single request; other filters are not applied.
+    type: int
+  uuid:
+    description: The user's UUID.
+    type: str
+  path:
+    description: Exact path.
+    type: str
+  path_startswith:
+    description: Path prefix, for example V(users/berlin).
+    type: str
+  type:
+    description: Users of any of these types.
+    type: list
+    elements: str
+    choices: [internal, external, service_account, internal_service_account]
+  is_active:
+    description: Only active (V(true)) or inactive (V(false)) users.
+    type: bool
+  is_superuser:
+    description: Only users in (V(true)) or not in (V(false)) a superuser group.
+    type: bool
+  groups_by_name:
+    description:
+      - Users in any of these groups, by name. authentik refuses unknown names, and so does the task.
+    type: list
+    elements: str
+  groups_by_pk:
+    description: Users in any of these groups, by UUID.
+    type: list
+    elements: str
+  attributes:
+    description:
+      - Attribute values to match, for example V({"team": "ops"}); C(__) in a key reaches into nested objects.
+    type: dict
+  search:
+    description:
+      - Free-text search over username, name, email and UUID. Not an exact match; use the other filters for lookups.
+    type: str
+  ordering:
+    description: A field name to sort by, with a leading C(-) for descending order. authentik's default is V(username).
+    type: str
+  include_groups:
+    description:
+      - Whether each user carries C(groups_obj), the names and details of its groups (authentik 2024.4 and later).
+    type: bool
+    default: true
+  page_size:
+    description:
+      - Users asked for per request. Servers from 2025.12 on cap it (100 by default); the module follows every page.
+    type: int
+    default: 100
+seealso:
+  - module: akops.authentik.authentik_user
+"""
+
+EXAMPLES = r"""
+- name: Read one user
+  akops.authentik.authentik_user_info:
+    username: jdoe
+  register: found
+
+- name: List inactive users in the Berlin part of the directory
+  akops.authentik.authentik_user_info:
+    path_startswith: users/berlin
+    is_active: false
+  register: inactive
+
+- name: Every member of the engineering or oncall groups
+  akops.authentik.authentik_user_info:
+    groups_by_name: [engineering, oncall]
+    include_groups: false
+  register: members
+
+- name: Show their usernames
+  ansible.builtin.debug:
+    msg: "{{ members.users | map(attribute='username') | list }}"
+"""
+
+RETURN = r"""
+users:
+  description: The matching users, as the API returns them, in the server's order.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - pk: 42
+      username: jdoe
+      name: Jane Doe
+      email: jdoe@example.com
+      is_active: true
+      path: users
+      type: internal
+      groups: []
+      attributes: {}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    connection_argument_spec,
+    run_module,
+)
+
+FILTERS = ("username", "email", "name", "uuid", "path", "path_startswith", "type", "is_active", "is_superuser",
+           "groups_by_name", "groups_by_pk", "attributes", "search", "ordering", "include_groups")
+
+
+def run(module, client):
+    params = module.params
+    if params["pk"] is not None:
+        user = resources.find_user(client, pk=params["pk"])
+        return dict(changed=False, users=[user] if user else [])
+    filters = dict((key, params[key]) for key in FILTERS)
+    return dict(changed=False, users=resources.list_objects(client, resources.USERS, filters, params["page_size"]))
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        username=dict(type="str"),
+        email=dict(type="str"),
+        name=dict(type="str"),
+        pk=dict(type="int"),
+        uuid=dict(type="str"),
+        path=dict(type="str"),
+        path_startswith=dict(type="str"),
+        type=dict(type="list", elements="str",
+                  choices=["internal", "external", "service_account", "internal_service_account"]),
+        is_active=dict(type="bool"),
+        is_superuser=dict(type="bool"),
+        groups_by_name=dict(type="list", elements="str"),
+        groups_by_pk=dict(type="list", elements="str"),
+        attributes=dict(type="dict"),
+        search=dict(type="str"),
+        ordering=dict(type="str"),
+        include_groups=dict(type="bool", default=True),
+        page_size=dict(type="int", default=100),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run_module(module, run)
+
+
+if __name__ == "__main__":
+    main()
