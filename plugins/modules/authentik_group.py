@@ -60,7 +60,7 @@ options:
     type: dict
   attributes_mode:
     description:
-      - V(merge) applies O(attributes) as a JSON Merge Patch (RFC 7386): nested dictionaries merge, a key set to
+      - V(merge) applies O(attributes) as a JSON Merge Patch (RFC 7386). Nested dictionaries merge, a key set to
         V(null) is removed, keys not mentioned are kept.
       - V(replace) makes the attributes exactly O(attributes).
     type: str

@@ -42,7 +42,7 @@ options:
     type: list
     elements: str
   attributes:
-    description: Attribute values to match, for example V({"team": "ops"}).
+    description: 'Attribute values to match, for example C({"team": "ops"}).'
     type: dict
   search:
     description: Free-text search over the group name.

@@ -71,7 +71,7 @@ options:
     elements: str
   attributes:
     description:
-      - Attribute values to match, for example V({"team": "ops"}); C(__) in a key reaches into nested objects.
+      - 'Attribute values to match, for example C({"team": "ops"}); C(__) in a key reaches into nested objects.'
     type: dict
   search:
     description:
