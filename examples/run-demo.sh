@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs examples/demo.yml three times: it creates the user (changed), finds it up to date (ok), then shows
+# Runs examples/demo.yml three times: it creates a group and a user (changed), finds both up to date (ok), then shows
 # with --check --diff what a new email would change, without writing. Uses the server named by
 # AUTHENTIK_URL and AUTHENTIK_TOKEN when both are set, else starts the local authentik API server.
 set -euo pipefail
@@ -26,9 +26,9 @@ fi
 
 play() { ansible-playbook -i localhost, -c local examples/demo.yml "$@"; }
 
-echo "== 1. first run: creates the user (changed)"
+echo "== 1. first run: creates the group and the user (changed)"
 play
-echo "== 2. second run: nothing to do (ok, one request)"
+echo "== 2. second run: nothing to do (ok, one request per task)"
 play
 echo "== 3. audit with --check --diff: what a new email would change, nothing written"
 play --check --diff -e demo_email=jane@example.org
