@@ -20,7 +20,7 @@ options:
     required: true
   api_token:
     description:
-      - An authentik API token (intent C(api)), sent as C(Authorization: Bearer <token>).
+      - "An authentik API token (intent C(api)), sent as C(Authorization: Bearer <token>)."
       - The token acts as its owner, who needs the permissions for the requested changes.
       - If not set, the value of the E(AUTHENTIK_TOKEN) environment variable is used.
     type: str
@@ -43,6 +43,29 @@ options:
       - If not set, the value of the E(AUTHENTIK_TIMEOUT) environment variable is used.
     type: float
     default: 30
+  retries:
+    description:
+      - How many times a request is repeated after a transient failure (no answer, a connection reset, HTTP 429,
+        500, 502, 503, 504, an empty or cut-off body) before the task fails.
+      - Only requests that are safe to repeat are retried (reads, partial updates, deletes, setting a password,
+        adding or removing a group member). A create that got no answer is never sent twice; the module looks the
+        object up again to learn whether it was created.
+      - If not set, the value of the E(AUTHENTIK_RETRIES) environment variable is used.
+    type: int
+    default: 3
+  retry_delay:
+    description:
+      - Seconds before the first retry; each further retry waits twice as long, with random jitter, up to
+        O(retry_max_delay). A C(Retry-After) header from the server takes precedence, within the same cap.
+      - If not set, the value of the E(AUTHENTIK_RETRY_DELAY) environment variable is used.
+    type: float
+    default: 1.0
+  retry_max_delay:
+    description:
+      - The longest wait between two attempts, in seconds.
+      - If not set, the value of the E(AUTHENTIK_RETRY_MAX_DELAY) environment variable is used.
+    type: float
+    default: 30.0
 requirements:
   - requests
 notes:

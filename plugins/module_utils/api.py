@@ -7,12 +7,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import email.utils
 import json
+import random
+import time
 import traceback
+from datetime import datetime, timezone
 
 from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     ApiError,
     InvalidResponseError,
+    RedirectError,
     TransportError,
 )
 
@@ -26,6 +31,7 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 API_PREFIX = "/api/v3"
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "PATCH", "DELETE"))
 
 
 def normalize_base_url(api_url):
@@ -37,12 +43,17 @@ def normalize_base_url(api_url):
 
 
 class Client(object):
-    """One requests.Session per module run: bearer auth, TLS settings, timeout, JSON in and out."""
+    """One requests.Session per module run: bearer auth, TLS settings, timeout, retries, JSON in and out."""
 
-    def __init__(self, api_url, token, validate_certs=True, ca_path=None, timeout=30):
+    def __init__(self, api_url, token, validate_certs=True, ca_path=None, timeout=30,
+                 retries=3, retry_delay=1.0, retry_max_delay=30.0, sleep=time.sleep):
         self.base_url = normalize_base_url(api_url)
         self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.retry_delay = max(0.0, float(retry_delay))
+        self.retry_max_delay = max(0.0, float(retry_max_delay))
         self.request_count = 0
+        self._sleep = sleep
         self._token = token
         self._session = requests.Session()
         self._session.headers.update({
@@ -55,8 +66,8 @@ class Client(object):
     def get(self, path, query=None, expected=(200,)):
         return self.request("GET", path, query=query, expected=expected)
 
-    def post(self, path, body=None, expected=(200, 201, 204)):
-        return self.request("POST", path, body=body, expected=expected)
+    def post(self, path, body=None, expected=(200, 201, 204), retry=False):
+        return self.request("POST", path, body=body, expected=expected, retry=retry)
 
     def patch(self, path, body, expected=(200,)):
         return self.request("PATCH", path, body=body, expected=expected)
@@ -64,8 +75,34 @@ class Client(object):
     def delete(self, path, expected=(204,)):
         return self.request("DELETE", path, expected=expected)
 
-    def request(self, method, path, query=None, body=None, expected=(200,)):
-        """Send one request; return the decoded JSON (None for an empty body) or raise an AuthentikError."""
+    def request(self, method, path, query=None, body=None, expected=(200,), retry=None):
+        """Send a request and return the decoded JSON (None for 204), or raise an AuthentikError.
+
+        Transient failures (no answer, 429, 5xx, an empty or cut-off body) are retried with backoff when the
+        request is safe to repeat: by default every method but POST, which callers opt in for idempotent actions."""
+        if retry is None:
+            retry = method in IDEMPOTENT_METHODS
+        attempts = self.retries + 1 if retry else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._send(method, path, query, body, expected)
+            except (TransportError, ApiError) as error:
+                if not error.transient or attempt == attempts:
+                    if attempt > 1:
+                        error.note("gave up after %d attempts" % attempt)
+                    raise
+                self._sleep(self.backoff(attempt, getattr(error, "retry_after", None)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def backoff(self, attempt, retry_after=None):
+        """Seconds to wait before the next attempt: the server's Retry-After, else exponential with jitter; capped."""
+        if retry_after is not None:
+            return min(retry_after, self.retry_max_delay)
+        ceiling = min(self.retry_delay * (2 ** (attempt - 1)), self.retry_max_delay)
+        # Jitter spreads retries of many parallel tasks so they do not hit the server in lockstep.
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _send(self, method, path, query, body, expected):
         shown_path = API_PREFIX + path
         self.request_count += 1
         try:
@@ -76,14 +113,21 @@ class Client(object):
                 data=None if body is None else json.dumps(body),
                 headers={"Content-Type": "application/json"} if body is not None else None,
                 timeout=self.timeout,
+                # Never follow a redirect: it could carry the token to another address.
+                allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:
             raise TransportError(method, shown_path, self._redact(_describe(exc)))
+        status = response.status_code
+        if 300 <= status < 400:
+            raise RedirectError(method, shown_path, status, response.headers.get("Location", ""))
         decoded = _decode(response)
-        if response.status_code not in expected:
-            raise ApiError(method, shown_path, response.status_code, decoded)
-        if isinstance(decoded, str):
-            raise InvalidResponseError(method, shown_path, response.status_code, decoded)
+        if status not in expected:
+            error = ApiError(method, shown_path, status, decoded)
+            error.retry_after = _retry_after(response.headers.get("Retry-After"))
+            raise error
+        if isinstance(decoded, str) or (decoded is None and status != 204):
+            raise InvalidResponseError(method, shown_path, status, decoded)
         return decoded
 
     def paginate(self, path, query=None):
@@ -93,13 +137,27 @@ class Client(object):
         while page:
             params["page"] = page
             data = self.get(path, query=params)
-            for item in data.get("results", []):
-                yield item
+            yield from data.get("results", [])
             page = (data.get("pagination") or {}).get("next") or 0
 
     def _redact(self, text):
         # Exception texts from lower layers should never carry the token, but make sure of it.
         return text.replace(self._token, "********") if self._token else text
+
+
+def _retry_after(value):
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
 
 
 def _decode(response):

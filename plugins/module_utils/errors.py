@@ -11,14 +11,23 @@ FORBIDDEN_HINT = (
     "authentik refused the API token: it is missing, invalid, expired, "
     "or its owner lacks the permission for this action"
 )
+# Statuses that a later attempt may not see: throttling, and a server or proxy that is briefly unwell.
+TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
 
 
 class AuthentikError(Exception):
     """Base class: a one-line message for a person, plus structured details."""
 
+    transient = False
+
     def __init__(self, msg):
         super(AuthentikError, self).__init__(msg)
         self.msg = msg
+
+    def note(self, text):
+        """Add context to the message, keeping it on one line."""
+        self.msg = "%s; %s" % (self.msg, text)
+        self.args = (self.msg,)
 
     def to_fail_json(self):
         return {"msg": self.msg}
@@ -33,7 +42,9 @@ class NotFoundError(AuthentikError):
 
 
 class TransportError(AuthentikError):
-    """The request did not get an HTTP answer (connection refused, TLS failure, timeout)."""
+    """The request did not get an HTTP answer (connection refused or reset, TLS failure, timeout)."""
+
+    transient = True
 
     def __init__(self, method, path, reason):
         super(TransportError, self).__init__("%s %s failed: %s" % (method, path, reason))
@@ -44,6 +55,8 @@ class TransportError(AuthentikError):
 class ApiError(AuthentikError):
     """The server answered with a status the caller did not expect."""
 
+    retry_after = None
+
     def __init__(self, method, path, status, body):
         self.method = method
         self.path = path
@@ -53,20 +66,52 @@ class ApiError(AuthentikError):
             "%s %s returned HTTP %s: %s" % (method, path, status, explain(status, body))
         )
 
+    @property
+    def transient(self):
+        return self.status in TRANSIENT_STATUSES
+
     def to_fail_json(self):
         return {"msg": self.msg, "status": self.status, "body": self.body}
 
 
 class InvalidResponseError(ApiError):
-    """The server answered with a success status but not with JSON: probably not an authentik API."""
+    """A success status without the JSON body authentik always sends: cut off, empty, or not authentik at all."""
 
     def __init__(self, method, path, status, body):
         super(InvalidResponseError, self).__init__(method, path, status, body)
+        if body is None:
+            what = "an empty body"
+        elif _looks_like_json(body):
+            what = "a cut-off JSON body"
+        else:
+            what = "a body that is not JSON (expected authentik's JSON API; check api_url): %s" % server_messages(body)
+        self.msg = "%s %s returned HTTP %s with %s" % (method, path, status, what)
+        self.args = (self.msg,)
+
+    @property
+    def transient(self):
+        # An empty or cut-off answer is a glitch on the way; an HTML page at a 2xx status is the wrong server.
+        return self.body is None or _looks_like_json(self.body)
+
+
+class RedirectError(ApiError):
+    """The server redirected; following it could send the token elsewhere, so the module asks for the right URL."""
+
+    def __init__(self, method, path, status, location):
+        super(RedirectError, self).__init__(method, path, status, None)
         self.msg = (
-            "%s %s returned HTTP %s with a body that is not JSON (expected authentik's JSON API; "
-            "check api_url): %s" % (method, path, status, server_messages(body))
+            "%s %s was redirected (HTTP %s) to %s; redirects are not followed, so that the API token never goes "
+            "to another address: set api_url to the authentik server's own base URL" % (method, path, status, location)
         )
         self.args = (self.msg,)
+
+    @property
+    def transient(self):
+        return False
+
+
+def _looks_like_json(body):
+    return isinstance(body, str) and body.lstrip()[:1] in ("{", "[")
 
 
 def explain(status, body):
@@ -74,6 +119,9 @@ def explain(status, body):
     messages = server_messages(body)
     if status == 403:
         return "%s (%s)" % (FORBIDDEN_HINT, messages or "no detail")
+    if status == 404 and not isinstance(body, (dict, list)):
+        return "not found, and the answer is not authentik's JSON (check api_url)%s" % (
+            ": " + messages if messages else "")
     return messages or "no error detail in the response"
 
 

@@ -25,6 +25,9 @@ def connection_argument_spec():
         validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["AUTHENTIK_VALIDATE_CERTS"])),
         ca_path=dict(type="path", fallback=(env_fallback, ["AUTHENTIK_CA_PATH"])),
         timeout=dict(type="float", default=30, fallback=(env_fallback, ["AUTHENTIK_TIMEOUT"])),
+        retries=dict(type="int", default=3, fallback=(env_fallback, ["AUTHENTIK_RETRIES"])),
+        retry_delay=dict(type="float", default=1.0, fallback=(env_fallback, ["AUTHENTIK_RETRY_DELAY"])),
+        retry_max_delay=dict(type="float", default=30.0, fallback=(env_fallback, ["AUTHENTIK_RETRY_MAX_DELAY"])),
     )
 
 
@@ -43,6 +46,9 @@ def build_client(module):
         validate_certs=params["validate_certs"],
         ca_path=params["ca_path"],
         timeout=params["timeout"],
+        retries=params["retries"],
+        retry_delay=params["retry_delay"],
+        retry_max_delay=params["retry_max_delay"],
     )
 
 

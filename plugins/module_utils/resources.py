@@ -51,11 +51,21 @@ def update_user(client, pk, patch):
 
 
 def delete_user(client, pk):
-    client.delete(user_path(pk))
+    _delete(client, user_path(pk))
 
 
 def set_password(client, pk, password):
-    client.post(user_path(pk) + "set_password/", body={"password": password}, expected=(204,))
+    # Setting the same password twice has the same effect as once, so a lost answer may be retried.
+    client.post(user_path(pk) + "set_password/", body={"password": password}, expected=(204,), retry=True)
+
+
+def _delete(client, path):
+    """DELETE that treats 'already gone' as done: a retried DELETE whose first answer was lost meets a 404."""
+    try:
+        client.delete(path)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
 
 
 def find_group(client, entry):
@@ -109,15 +119,21 @@ def update_group(client, pk, patch):
 
 
 def delete_group(client, pk):
-    client.delete(group_path(pk))
+    _delete(client, group_path(pk))
 
 
 def add_user_to_group(client, group_pk, user_pk):
-    client.post(group_path(group_pk) + "add_user/", body={"pk": user_pk}, expected=(204,))
+    # add_user and remove_user are idempotent in authentik, so they are safe to retry.
+    client.post(group_path(group_pk) + "add_user/", body={"pk": user_pk}, expected=(204,), retry=True)
 
 
 def remove_user_from_group(client, group_pk, user_pk):
-    client.post(group_path(group_pk) + "remove_user/", body={"pk": user_pk}, expected=(204,))
+    client.post(group_path(group_pk) + "remove_user/", body={"pk": user_pk}, expected=(204,), retry=True)
+
+
+def token_owner(client):
+    """The user that owns the API token (GET /core/users/me/)."""
+    return client.get(USERS + "me/")["user"]
 
 
 def find_member(client, entry):

@@ -17,7 +17,7 @@ description:
     update (C(PATCH)) carrying only the fields that differ. An up-to-date user costs one request.
   - Options that are not given are never sent and never shown in the diff.
 author:
-  - akops maintainers
+  - akops maintainers (@akops)
 extends_documentation_fragment:
   - akops.authentik.authentik
   - akops.authentik.authentik.ACTIONGROUP
@@ -80,7 +80,7 @@ options:
     type: dict
   attributes_mode:
     description:
-      - V(merge) applies O(attributes) as a JSON Merge Patch (RFC 7386) onto the current attributes: nested
+      - V(merge) applies O(attributes) as a JSON Merge Patch (RFC 7386) onto the current attributes. Nested
         dictionaries merge, a key set to V(null) is removed, keys not mentioned are kept (including authentik's
         own C(goauthentik.io/...) and C(settings) keys).
       - V(replace) makes the attributes exactly O(attributes).
@@ -111,11 +111,18 @@ options:
   update_password:
     description:
       - V(on_create) sets O(password) only when the user is created.
-      - V(always) sets it on every run, and the task then always reports changed: passwords cannot be read back
+      - V(always) sets it on every run, and the task then always reports changed, because passwords cannot be read back
         to compare, so this choice is not idempotent.
     type: str
     choices: [on_create, always]
     default: on_create
+  allow_self_lockout:
+    description:
+      - The module refuses to deactivate or delete the user that owns the API token it runs with, since the
+        task would lock itself (and often its operator) out. V(true) allows it.
+      - The owner is looked up (C(GET /core/users/me/)) only when a task would deactivate or delete a user.
+    type: bool
+    default: false
 notes:
   - Uses C(GET /core/users/?username=), C(POST /core/users/), C(PATCH /core/users/{pk}/),
     C(DELETE /core/users/{pk}/) and C(POST /core/users/{pk}/set_password/); never C(PUT), which would clear
@@ -232,7 +239,12 @@ from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     match_known,
     target_set,
 )
-from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, NotFoundError
+from ansible_collections.akops.authentik.plugins.module_utils.errors import (
+    ApiError,
+    AuthentikError,
+    NotFoundError,
+    ValidationError,
+)
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
     run_module,
@@ -285,9 +297,20 @@ def result(changed_fields, before, after, managed, password_set):
     )
 
 
+def refuse_self_lockout(module, client, user, action):
+    """Fail before writing when the change would deactivate or delete the token's own user."""
+    if module.params["allow_self_lockout"]:
+        return
+    if resources.token_owner(client)["pk"] == user["pk"]:
+        raise ValidationError(
+            "Refusing to %s user %r: it owns the API token this task runs with, so the task would lock itself out; "
+            "set allow_self_lockout: true to do it anyway" % (action, user["username"]))
+
+
 def ensure_absent(module, client, user):
     if user is None:
         return dict(changed=False, user={}, changed_fields=[], diff=dict(before={}, after={}))
+    refuse_self_lockout(module, client, user, "delete")
     if not module.check_mode:
         resources.delete_user(client, user["pk"])
     return dict(
@@ -313,6 +336,31 @@ def set_password_or_undo_create(client, user, password):
         raise error
 
 
+def create_once(client, body):
+    """POST the new user once. When the answer is lost, look the user up instead of sending the create again,
+    which could make a duplicate or fail on the now-taken username."""
+    try:
+        return resources.create_user(client, body)
+    except AuthentikError as error:
+        if not error.transient:
+            raise
+        user = resources.find_user(client, username=body["username"])
+        if user is None:
+            error.note("the user was not created")
+            raise
+        return user
+
+
+def update_once(client, user, patch):
+    try:
+        return resources.update_user(client, user["pk"], patch)
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        raise NotFoundError("User %r (pk %s) was deleted after it was read; nothing was changed"
+                            % (user["username"], user["pk"]))
+
+
 def ensure_created(module, client):
     params = module.params
     group_pks, group_info = plan_groups(client, {}, params)
@@ -321,7 +369,7 @@ def ensure_created(module, client):
     if module.check_mode:
         user = new_user(body, group_info)
     else:
-        user = resources.create_user(client, body)
+        user = create_once(client, body)
         if password_set:
             set_password_or_undo_create(client, user, params["password"])
     changed_fields = sorted(body) + (["password"] if password_set else [])
@@ -333,11 +381,13 @@ def ensure_updated(module, client, user):
     group_pks, group_info = plan_groups(client, user, params)
     patch = build_patch(user, desired_scalars(params), planned_attributes(user, params), group_pks)
     password_set = params["password"] is not None and params["update_password"] == "always"
+    if patch.get("is_active") is False:
+        refuse_self_lockout(module, client, user, "deactivate")
     after = apply_patch(user, patch, group_info)
     if not module.check_mode:
         if patch:
             # The PATCH answer is the new user: no re-read.
-            after = resources.update_user(client, user["pk"], patch)
+            after = update_once(client, user, patch)
         if password_set:
             resources.set_password(client, user["pk"], params["password"])
     changed_fields = sorted(patch) + (["password"] if password_set else [])
@@ -377,6 +427,7 @@ def argument_spec():
         groups_mode=dict(type="str", default="add", choices=["add", "remove", "exact"]),
         password=dict(type="str", no_log=True),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+        allow_self_lockout=dict(type="bool", default=False),
     )
     return spec
 

@@ -62,14 +62,43 @@ def test_update_sends_one_patch_with_only_changed_keys(run_playbook, authentik):
     authentik.add_user(username="jdoe", name="Jane Doe", email="old@example.com", is_active=True)
 
     run = run_playbook([task("update", username="jdoe", name="Jane Doe", email="new@example.com",
-                             is_active=False, path="users")])
+                             is_active=True, path="staff", type="internal")])
     assert run.rc == 0, run.output
     assert run.last["changed"] is True
-    assert sorted(run.last["changed_fields"]) == ["email", "is_active"]
+    assert sorted(run.last["changed_fields"]) == ["email", "path"]
     assert methods(authentik) == ["GET", "PATCH"]
-    assert authentik.requests[1]["body"] == {"email": "new@example.com", "is_active": False}
+    assert authentik.requests[1]["body"] == {"email": "new@example.com", "path": "staff"}
     assert run.last["user"]["email"] == "new@example.com"
-    assert run.last["user"]["is_active"] is False
+    assert run.last["user"]["path"] == "staff"
+
+
+def test_deactivating_checks_the_token_owner_once(run_playbook, authentik):
+    authentik.add_user(username="leaver", name="L")
+    run = run_playbook([task("deactivate", username="leaver", is_active=False)])
+    assert run.last["changed_fields"] == ["is_active"]
+    assert [(entry["method"], entry["path"]) for entry in authentik.requests] == [
+        ("GET", "/api/v3/core/users/"), ("GET", "/api/v3/core/users/me/"),
+        ("PATCH", "/api/v3/core/users/%d/" % authentik.find_user("leaver")["pk"])]
+    assert authentik.find_user("leaver")["is_active"] is False
+
+
+@pytest.mark.parametrize("args, action", [(dict(is_active=False), "deactivate"), (dict(state="absent"), "delete")])
+def test_refuses_to_lock_out_the_token_owner(run_playbook, authentik, args, action):
+    for check in (True, False):
+        run = run_playbook([task("lockout", username="akadmin", **args)], check=check)
+        assert run.rc != 0
+        assert run.last["msg"] == (
+            "Refusing to %s user 'akadmin': it owns the API token this task runs with, so the task would lock "
+            "itself out; set allow_self_lockout: true to do it anyway" % action)
+        assert writes(authentik) == []
+    assert authentik.find_user("akadmin")["is_active"] is True
+
+
+def test_self_lockout_allowed_when_asked(run_playbook, authentik):
+    run = run_playbook([task("lockout", username="akadmin", is_active=False, allow_self_lockout=True)])
+    assert run.rc == 0, run.output
+    assert authentik.find_user("akadmin")["is_active"] is False
+    assert "/api/v3/core/users/me/" not in [entry["path"] for entry in authentik.requests]
 
 
 def test_check_mode_predicts_exactly_what_the_real_run_returns(run_playbook, authentik):
@@ -319,7 +348,8 @@ def test_absent_twice(run_playbook, authentik):
     authentik.add_user(username="gone", name="G")
     first = run_playbook([task("absent", username="gone", state="absent")], diff=True)
     assert first.last["changed"] is True
-    assert methods(authentik) == ["GET", "DELETE"]
+    # The token owner is looked up before a delete (lock-out guard).
+    assert methods(authentik) == ["GET", "GET", "DELETE"]
     assert authentik.find_user("gone") is None
     second = run_playbook([task("absent", username="gone", state="absent")])
     assert second.rc == 0
