@@ -43,11 +43,40 @@ def find_user(client, username=None, pk=None, uuid=None):
 
 
 def create_user(client, body):
-    return client.post(USERS, body=body, expected=(201,))
+    """POST the new user once; when the answer is lost, look it up rather than risk a second create."""
+    return _create_once(
+        lambda: client.post(USERS, body=body, expected=(201,)),
+        lambda: find_user(client, username=body["username"]),
+    )
+
+
+def _create_once(create, find_again):
+    """A create is never sent twice: a retried POST could make a duplicate or fail on the now-taken name.
+    After a transient failure (no answer, 5xx) the object is looked up to learn whether the create went through."""
+    try:
+        return create()
+    except AuthentikError as error:
+        if not error.transient:
+            raise
+        found = find_again()
+        if found is None:
+            error.note("it was not created")
+            raise
+        return found
 
 
 def update_user(client, pk, patch):
-    return client.patch(user_path(pk), body=patch)
+    return _update(client, user_path(pk), patch, "User with pk %s" % pk)
+
+
+def _update(client, path, patch, what):
+    """PATCH, turning a 404 into a clear error: the object was deleted between the lookup and the write."""
+    try:
+        return client.patch(path, body=patch)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+    raise NotFoundError("%s was deleted after it was read; nothing was changed" % what)
 
 
 def delete_user(client, pk):
@@ -111,11 +140,15 @@ def find_group_by_key(client, name=None, pk=None, include_users=False):
 
 
 def create_group(client, body):
-    return client.post(GROUPS, body=body, expected=(201,))
+    """POST the new group once; when the answer is lost, look it up rather than risk a second create."""
+    return _create_once(
+        lambda: client.post(GROUPS, body=body, expected=(201,)),
+        lambda: find_group_by_key(client, name=body["name"]),
+    )
 
 
 def update_group(client, pk, patch):
-    return client.patch(group_path(pk), body=patch)
+    return _update(client, group_path(pk), patch, "Group %s" % pk)
 
 
 def delete_group(client, pk):

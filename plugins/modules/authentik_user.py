@@ -240,7 +240,6 @@ from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     target_set,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.errors import (
-    ApiError,
     AuthentikError,
     NotFoundError,
     ValidationError,
@@ -336,31 +335,6 @@ def set_password_or_undo_create(client, user, password):
         raise error
 
 
-def create_once(client, body):
-    """POST the new user once. When the answer is lost, look the user up instead of sending the create again,
-    which could make a duplicate or fail on the now-taken username."""
-    try:
-        return resources.create_user(client, body)
-    except AuthentikError as error:
-        if not error.transient:
-            raise
-        user = resources.find_user(client, username=body["username"])
-        if user is None:
-            error.note("the user was not created")
-            raise
-        return user
-
-
-def update_once(client, user, patch):
-    try:
-        return resources.update_user(client, user["pk"], patch)
-    except ApiError as error:
-        if error.status != 404:
-            raise
-        raise NotFoundError("User %r (pk %s) was deleted after it was read; nothing was changed"
-                            % (user["username"], user["pk"]))
-
-
 def ensure_created(module, client):
     params = module.params
     group_pks, group_info = plan_groups(client, {}, params)
@@ -369,7 +343,7 @@ def ensure_created(module, client):
     if module.check_mode:
         user = new_user(body, group_info)
     else:
-        user = create_once(client, body)
+        user = resources.create_user(client, body)
         if password_set:
             set_password_or_undo_create(client, user, params["password"])
     changed_fields = sorted(body) + (["password"] if password_set else [])
@@ -387,7 +361,7 @@ def ensure_updated(module, client, user):
     if not module.check_mode:
         if patch:
             # The PATCH answer is the new user: no re-read.
-            after = update_once(client, user, patch)
+            after = resources.update_user(client, user["pk"], patch)
         if password_set:
             resources.set_password(client, user["pk"], params["password"])
     changed_fields = sorted(patch) + (["password"] if password_set else [])
