@@ -1,20 +1,24 @@
 """Run the authentik stand-in in the foreground.
 
     python -m tests.server --host 127.0.0.1 --port 0 --token TOKEN --url-file PATH \
-        [--pid-file PATH] [--page-size-default 20] [--page-size-max 100]
+        [--pid-file PATH] [--version 2026.2] [--page-size-default N] [--page-size-max N] \
+        [--tls-cert PATH --tls-key PATH]
 
 The base URL is written to --url-file only once the socket is listening, so a
 caller can poll for that file; both files are removed again on exit. SIGTERM
-and SIGINT stop the server cleanly.
+and SIGINT stop the server cleanly. Faults are injected over HTTP with
+POST /_test/faults (see AuthentikServer.inject).
 """
 
 import argparse
 import os
 import signal
+import ssl
 import sys
 import threading
 
-from .authentik_server import AuthentikServer
+from .authentik_server import FROM_VERSION, AuthentikServer
+from .versions import DEFAULT as DEFAULT_VERSION
 
 
 def parse_args(argv):
@@ -24,10 +28,31 @@ def parse_args(argv):
     parser.add_argument("--token", required=True, help="API token accepted as 'Bearer <token>'")
     parser.add_argument("--url-file", help="write the base URL here once listening")
     parser.add_argument("--pid-file", help="write this process id here")
-    parser.add_argument("--page-size-default", type=int, default=20)
-    parser.add_argument("--page-size-max", type=int, default=100,
-                        help="0 means no cap (servers before 2025.12)")
-    return parser.parse_args(argv)
+    parser.add_argument("--version", default=DEFAULT_VERSION,
+                        help="authentik release to emulate, YYYY.M (default %(default)s)")
+    parser.add_argument("--page-size-default", type=int, help="default: as the emulated release")
+    parser.add_argument("--page-size-max", type=int,
+                        help="0 means no cap; default: as the emulated release (no cap before 2025.12)")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", help="private key for --tls-cert")
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
+
+
+def tls_context(cert, key):
+    if not cert:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def page_size_max(value):
+    if value is None:
+        return FROM_VERSION
+    return value or None
 
 
 def write_atomically(path, text):
@@ -43,9 +68,11 @@ def main(argv=None):
     server = AuthentikServer(
         token=args.token,
         page_size_default=args.page_size_default,
-        page_size_max=args.page_size_max or None,
+        page_size_max=page_size_max(args.page_size_max),
         host=args.host,
         port=args.port,
+        version=args.version,
+        ssl_context=tls_context(args.tls_cert, args.tls_key),
     )
     # shutdown() blocks until serve_forever returns, so it must run off the main thread.
     stop = lambda *_: threading.Thread(target=server.stop, daemon=True).start()  # noqa: E731

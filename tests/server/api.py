@@ -29,28 +29,38 @@ class Call:
         self.body_model = model
         return self._read_body()
 
-    def include(self, name, default=True):
+    @property
+    def version(self):
+        return self.store.version
+
+    def include(self, name, default=True, since=None):
+        """An include_* switch; releases before `since` ignore it and use the default."""
+        if since is not None and not self.version.at_least(since):
+            return default
         return listing.include(self.query, name, default)
 
 
-def _paginated(call, items, render):
+def _paginated(call, items, render, model):
     page, envelope = listing.paginate(
         items, call.query, call.settings["page_size_default"], call.settings["page_size_max"]
     )
-    return {"pagination": envelope, "results": [render(i) for i in page], "autocomplete": {}}
+    body = {"pagination": envelope, "results": [render(i) for i in page], "autocomplete": {}}
+    return call.version.shape(model.__name__, body)
 
 
 # ----------------------------------------------------------------------- users
 
 def _render_user(call):
     return lambda user: call.store.user_json(
-        user, include_groups=call.include("include_groups"), include_roles=call.include("include_roles")
+        user,
+        include_groups=call.include("include_groups", since="2024.4"),
+        include_roles=call.include("include_roles", since="2025.12"),
     )
 
 
 def list_users(call):
     users = listing.filter_users(call.store, call.query)
-    return 200, _paginated(call, users, _render_user(call)), schema.PaginatedUserList
+    return 200, _paginated(call, users, _render_user(call), schema.PaginatedUserList), schema.PaginatedUserList
 
 
 def create_user(call):
@@ -76,9 +86,26 @@ def delete_user(call):
 
 
 def set_password(call):
+    if not call.version.validated_set_password:
+        return _set_password_unvalidated(call)
     data = call.data(schema.UserPasswordSetRequest)
     password = _validate_passive(data, "password", fields.char)
     call.store.set_password(call.store.get_user(call.params["pk"]), password)
+    return 204, None, None
+
+
+def _set_password_unvalidated(call):
+    """Before 2026.2: get_object() first, then set_password(request.data.get("password")).
+
+    Django's set_password(None) stores an unusable password, so a missing key still gives 204.
+    """
+    user = call.store.get_user(call.params["pk"])
+    data = call.data(schema.UserPasswordSetRequest)
+    password = data.get("password") if isinstance(data, dict) else None
+    if password is None:
+        call.store.set_unusable_password(user)
+    else:
+        call.store.set_password(user, str(password))
     return 204, None, None
 
 
@@ -91,15 +118,15 @@ def me(call):
 def _render_group(call):
     return lambda group: call.store.group_json(
         group,
-        include_users=call.include("include_users"),
-        include_children=call.include("include_children", False),
-        include_parents=call.include("include_parents", False),
+        include_users=call.include("include_users", since="2024.4"),
+        include_children=call.include("include_children", False, since="2025.8"),
+        include_parents=call.include("include_parents", False, since="2025.12"),
     )
 
 
 def list_groups(call):
     groups = listing.filter_groups(call.store, call.query)
-    return 200, _paginated(call, groups, _render_group(call)), schema.PaginatedGroupList
+    return 200, _paginated(call, groups, _render_group(call), schema.PaginatedGroupList), schema.PaginatedGroupList
 
 
 def create_group(call):

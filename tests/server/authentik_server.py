@@ -3,38 +3,62 @@
 Start it in-process with AuthentikServer, or out of process with
 `python -m tests.server`. Besides /api/v3 it serves unauthenticated control
 routes under /_test/ so tests running in another process can read the request
-log and reset the state.
+log, reset the state and inject faults.
 """
 
 import copy
 import json
 import re
+import socket
+import ssl
+import struct
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, fields, schema
+from . import api, faults, fields, schema
 from .state import USER_TYPES, ApiError, Store, verify_password
+from .versions import DEFAULT as DEFAULT_VERSION
+from .versions import Version
 
 MASK = "********"
+# Distinguishes "not given" (use the emulated release's sizes) from None (no cap).
+FROM_VERSION = object()
 _COMPILED_ROUTES = [(re.compile(pattern + r"\Z"), methods) for pattern, methods in api.ROUTES]
 
 
 class AuthentikServer:
-    """authentik 2026.2.2 users/groups API on a loopback port.
+    """authentik users/groups API on a loopback port, as of `version` (default 2026.2.2).
 
-    page_size_max=None reproduces servers before 2025.12, which had no cap.
+    version is "YYYY.M" from 2023.1; see versions.py for what changes. Page sizes
+    follow the release (20/100 from 2025.12, 100/no cap before) unless given;
+    page_size_max=None means no cap. ssl_context (a server-side ssl.SSLContext)
+    serves HTTPS instead of HTTP.
     """
 
-    def __init__(self, token, page_size_default=20, page_size_max=100, host="127.0.0.1", port=0):
+    def __init__(self, token, page_size_default=None, page_size_max=FROM_VERSION, host="127.0.0.1", port=0,
+                 version=DEFAULT_VERSION, ssl_context=None):
         self.token = token
-        self.settings = {"page_size_default": page_size_default, "page_size_max": page_size_max}
-        self.store = Store()
+        self.version = Version(version)
+        default_size, max_size = self.version.page_sizes()
+        self.settings = {
+            "page_size_default": default_size if page_size_default is None else page_size_default,
+            "page_size_max": max_size if page_size_max is FROM_VERSION else page_size_max,
+        }
+        self.store = Store(self.version)
         self.owner_pk = self.store.seed()["pk"]
+        self.faults = faults.FaultQueue()
         self._log = []
         self._log_lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._httpd = _QuietServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
+        self._tls = ssl_context is not None
+        if self._tls:
+            # The handshake runs in the handler thread, so a stalled client cannot block accept().
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True,
+                                                         do_handshake_on_connect=False)
         self._thread = None
 
     # ------------------------------------------------------------ lifecycle
@@ -42,7 +66,7 @@ class AuthentikServer:
     @property
     def url(self):
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
     def start(self):
         # A short poll interval keeps stop() quick.
@@ -62,8 +86,27 @@ class AuthentikServer:
             self._thread.join()
 
     def reset(self):
-        """Back to the seed state (the request log is kept; see clear_requests)."""
+        """Back to the seed state with no faults queued (the request log is kept; see clear_requests)."""
+        self.faults.clear()
         self.owner_pk = self.store.seed()["pk"]
+
+    # --------------------------------------------------------------- faults
+
+    def inject(self, fault, count=1, match=None, **options):
+        """Queue `fault` for the next `count` /api/v3 requests matching `match`.
+
+        match: {"method": "POST", "path_prefix": "/core/users/"} (both optional;
+        a prefix not starting with /api/v3 is taken relative to it). Faults and
+        options: status (status=429|500|502|503|504, retry_after=seconds),
+        reset, slow (delay=seconds), html, empty, truncated; every fault takes
+        process=bool. Returns the queued fault as a dict.
+        """
+        queued = faults.Fault(fault, count=count, match=match, **options)
+        self.faults.add(queued)
+        return queued.describe()
+
+    def clear_faults(self):
+        self.faults.clear()
 
     # ------------------------------------------------------------------ log
 
@@ -94,8 +137,11 @@ class AuthentikServer:
             return self.store.user_json(self.store.insert_user(cleaned))
 
     def add_group(self, name, is_superuser=False, attributes=None, parent=None):
-        data = {"name": name, "is_superuser": is_superuser, "attributes": attributes or {},
-                "parents": [parent] if parent else []}
+        data = {"name": name, "is_superuser": is_superuser, "attributes": attributes or {}}
+        if self.version.multiple_parents:
+            data["parents"] = [parent] if parent else []
+        else:
+            data["parent"] = parent
         with self.store.lock:
             return self.store.group_json(self.store.insert_group(self.store.validate_group(data)))
 
@@ -150,11 +196,24 @@ def _make_handler(server):
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that vanish (timeouts, failed TLS handshakes) are expected here, not errors."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Thin HTTP adapter; all behaviour lives in api.py, listing.py and state.py."""
 
     protocol_version = "HTTP/1.1"
     server_api = None
+
+    def setup(self):
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
 
     def do_GET(self):
         self._dispatch()
@@ -168,18 +227,73 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         raw = self._raw_body()
         if split.path.startswith("/_test/"):
-            self._control(split.path)
+            self._control(split.path, raw)
             return
         query = parse_qs(split.query, keep_blank_values=True)
         entry = {"method": self.command, "path": split.path, "query": query, "body": None,
                  "status": None, "unknown_fields": [], "schema_errors": []}
+        fault = self.server_api.faults.take(self.command, split.path) if split.path.startswith("/api/v3") else None
+        if fault is not None:
+            self._faulted(fault, split.path, query, raw, entry)
+            return
         status, body, headers = self._handle(split.path, query, raw, entry)
-        entry["status"] = status
+        self._record(entry, status)
+        self._send(status, body, headers)
+
+    def _record(self, entry, status):
         srv = self.server_api
-        entry["query"] = srv.scrub(query)
+        entry["status"] = status
+        entry["query"] = srv.scrub(entry["query"])
         entry["body"] = srv.scrub(entry["body"])
         srv.record(entry)
-        self._send(status, body, headers)
+
+    # -------------------------------------------------------------- faults
+
+    def _faulted(self, fault, path, query, raw, entry):
+        """Answer with the fault; process the request first when the fault says so."""
+        entry["fault"] = fault.name
+        if fault.name == "slow" and not fault.process:
+            # Unprocessed and slow: the change lands only after the client has given up.
+            time.sleep(fault.delay)
+        real = None
+        if fault.process or fault.name == "slow":
+            real = self._handle(path, query, raw, entry)
+            entry["processed_status"] = real[0]
+        elif fault.name == "truncated":
+            real = self._dry_run(path, query, raw, entry)
+        else:
+            entry["body"] = _body_for_log(self.headers, raw)
+        if fault.name == "reset":
+            self._record(entry, None)
+            self._reset_connection()
+            return
+        status, headers, payload = _fault_response(fault, real)
+        self._record(entry, status)
+        if fault.name == "slow" and fault.process:
+            time.sleep(fault.delay)
+        self._write(status, headers, payload)
+
+    def _dry_run(self, path, query, raw, entry):
+        """Produce the real response without keeping its changes, for unprocessed truncation."""
+        store = self.server_api.store
+        with store.lock:
+            saved = copy.deepcopy((store.users, store.groups, store.next_pk))
+            try:
+                return self._handle(path, query, raw, entry)
+            finally:
+                store.users, store.groups, store.next_pk = saved
+
+    def _reset_connection(self):
+        """Close with SO_LINGER 0 so the peer gets a TCP RST instead of a clean FIN."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        # rfile holds a reference that would defer the real close() until after the
+        # server's own shutdown(SHUT_WR), which would send a FIN first.
+        self.rfile.close()
+        self.connection.close()
 
     def _handle(self, path, query, raw, entry):
         srv = self.server_api
@@ -198,16 +312,18 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = 500, {"detail": "A server error occurred."}
             entry["schema_errors"].append(f"server error: {exc!r}")
         entry["body"] = _body_for_log(self.headers, raw)
-        _guard(entry, call, status, body, model)
+        _guard(entry, call, status, body, model, srv.version)
         return status, body, headers
 
     def _raw_body(self):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _control(self, path):
+    def _control(self, path, raw):
         srv = self.server_api
-        if path == "/_test/requests" and self.command == "GET":
+        if path == "/_test/faults":
+            self._control_faults(raw)
+        elif path == "/_test/requests" and self.command == "GET":
             self._send(200, srv.requests)
         elif path == "/_test/requests" and self.command == "DELETE":
             srv.clear_requests()
@@ -218,17 +334,64 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, {"detail": "Not found."})
 
+    def _control_faults(self, raw):
+        """POST queues a fault ({"fault": ..., "count": ..., "match": ..., options}); DELETE clears."""
+        srv = self.server_api
+        if self.command == "GET":
+            self._send(200, srv.faults.pending())
+        elif self.command == "DELETE":
+            srv.clear_faults()
+            self._send(204, None)
+        elif self.command == "POST":
+            try:
+                spec = json.loads(raw or b"{}")
+                self._send(201, srv.inject(**spec))
+            except (ValueError, TypeError) as exc:
+                self._send(400, {"detail": str(exc)})
+        else:
+            self._send(405, {"detail": f'Method "{self.command}" not allowed.'})
+
     def _send(self, status, body, headers=None):
-        payload = b"" if body is None or status == 204 else json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
+        payload = _encode(status, body)
+        headers = dict(headers or {})
         if payload:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+            headers["Content-Type"] = "application/json"
+        self._write(status, headers, payload)
+
+    def _write(self, status, headers, payload):
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+        except OSError:
+            # The client gave up (a timeout during a slow fault); nothing left to answer.
+            self.close_connection = True
+
+
+def _encode(status, body):
+    return b"" if body is None or status == 204 else json.dumps(body).encode()
+
+
+def _fault_response(fault, real):
+    """(status, headers, payload) that replaces the real response, or the real one delayed."""
+    if fault.name == "status":
+        return faults.status_response(fault)
+    if fault.name == "html":
+        return faults.html_response()
+    if fault.name == "empty":
+        return faults.empty_response()
+    status, body, headers = real
+    payload = _encode(status, body)
+    if fault.name == "truncated":
+        return faults.truncated_response(payload)
+    headers = dict(headers)
+    if payload:
+        headers["Content-Type"] = "application/json"
+    return status, headers, payload
 
 
 def _route(path):
@@ -281,9 +444,10 @@ def _body_for_log(headers, raw):
         return None
 
 
-def _guard(entry, call, status, body, model):
-    """Fill unknown_fields and schema_errors for the log entry."""
-    request_model = getattr(call, "body_model", None)
+def _guard(entry, call, status, body, model, version):
+    """Fill unknown_fields and schema_errors for the log entry, judged by the emulated release."""
+    request_model = schema.for_version(getattr(call, "body_model", None), version)
+    model = schema.for_version(model, version)
     if request_model is not None and entry["body"] is not None:
         unknown, errors = schema.check_request(request_model, entry["body"])
         entry["unknown_fields"] = unknown

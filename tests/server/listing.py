@@ -56,13 +56,16 @@ def filter_users(store, query):
     if first(query, "path_startswith"):
         users = [u for u in users if u["path"].startswith(first(query, "path_startswith"))]
     users = _filter_uuid(users, first(query, "uuid"), errors)
-    users = _filter_types(users, many(query, "type"), errors)
+    if store.version.has("User", "type"):
+        users = _filter_types(users, many(query, "type"), errors)
     users = _filter_user_groups(store, users, query, errors)
     users = filter_attributes(users, first(query, "attributes"))
     if errors:
         raise ApiError(400, errors)
     users = search(users, first(query, "search"), lambda u: (u["email"], u["name"], u["uuid"], u["username"]))
-    return order(users, first(query, "ordering"), USER_ORDERING, ("username",))
+    # Ordering by a field the release does not have is ignored like any unknown name.
+    allowed = tuple(f for f in USER_ORDERING if store.version.has("User", f))
+    return order(users, first(query, "ordering"), allowed, ("username",))
 
 
 def _filter_uuid(users, value, errors):

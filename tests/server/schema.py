@@ -3,10 +3,15 @@
 The server itself behaves like authentik (unknown body fields are ignored); this
 module only reports what a strict client-side model would reject, so tests can
 fail on requests or responses that drift from the published API schema.
+
+The client models describe 2026.2.2. for_version() derives models for an older
+release from the table in versions.py: fields the release lacks become optional
+(and count as unknown when sent), fields it had but 2026.2.2 dropped are added.
 """
 
 import typing
-from typing import List, Optional
+import uuid
+from typing import Annotated, Dict, List, Optional, Union
 
 from authentik_client.models.group import Group
 from authentik_client.models.group_request import GroupRequest
@@ -20,7 +25,7 @@ from authentik_client.models.user_account_request import UserAccountRequest
 from authentik_client.models.user_password_set_request import UserPasswordSetRequest
 from authentik_client.models.user_request import UserRequest
 from authentik_client.models.user_self import UserSelf
-from pydantic import BaseModel, StrictBool, ValidationError, create_model
+from pydantic import BaseModel, StrictBool, StrictStr, ValidationError, create_model
 
 # The client (2026.8.5) adds `is_current` to UserSelf and a required `users` list
 # to SessionUser; the emulated 2026.2.2 server sends neither, so both are optional.
@@ -36,13 +41,79 @@ SessionUser2026_2 = create_model(
 __all__ = [
     "Group", "GroupRequest", "PaginatedGroupList", "PaginatedUserList", "PatchedGroupRequest",
     "PatchedUserRequest", "SessionUser2026_2", "User", "UserAccountRequest",
-    "UserPasswordSetRequest", "UserRequest", "check_request", "check_response",
+    "UserPasswordSetRequest", "UserRequest", "check_request", "check_response", "for_version",
 ]
+
+# Types of the fields that releases before 2025.12 had and the client lacks.
+_OLD_FIELD_TYPES = {
+    "parent": Optional[uuid.UUID],
+    "parent_name": Optional[StrictStr],
+    "children": Optional[List[uuid.UUID]],
+}
+# Derived model -> the fields it only keeps so that their absence validates.
+_ABSENT = {}
+_CACHE = {}
+
+
+def for_version(model, version):
+    """The model as `version` (a versions.Version) defines it; the model itself for 2026.2.2."""
+    if model is None:
+        return None
+    key = (model, version.text)
+    if key not in _CACHE:
+        _CACHE[key] = _adapt(model, version, {})
+    return _CACHE[key]
+
+
+def _adapt(model, version, done):
+    if model in done:
+        return done[model]
+    absent = version.absent(model.__name__)
+    overrides = {name: (_OLD_FIELD_TYPES[name], None) for name in version.extra(model.__name__)}
+    for name, field in model.model_fields.items():
+        annotation = _substitute(field.annotation, lambda nested: _adapt(nested, version, done))
+        if name in absent:
+            overrides[name] = (Optional[annotation], None)
+        elif annotation is not field.annotation:
+            overrides[name] = (annotation, field)
+    if not overrides:
+        done[model] = model
+        return model
+    adapted = create_model(model.__name__, __base__=model, **overrides)
+    _ABSENT[adapted] = frozenset(absent)
+    done[model] = adapted
+    return adapted
+
+
+def _substitute(annotation, adapt):
+    """Rebuild Optional/List/Dict/Annotated around nested models replaced by adapt()."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return adapt(annotation)
+    args = typing.get_args(annotation)
+    if not args:
+        return annotation
+    new = tuple(_substitute(arg, adapt) for arg in args)
+    if all(a is b for a, b in zip(new, args)):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin is Union:
+        return Union[new]
+    if origin is list:
+        return List[new[0]]
+    if origin is dict:
+        return Dict[new[0], new[1]]
+    if origin is Annotated:
+        return Annotated[new]
+    raise TypeError(f"cannot rebuild {annotation!r}")
+
+
+def _known(model, key):
+    return key in model.model_fields and key not in _ABSENT.get(model, ())
 
 
 def check_request(model, body):
     """Return (unknown_fields, errors) for a request body against a request model."""
-    unknown = sorted(k for k in body if k not in model.model_fields) if isinstance(body, dict) else []
+    unknown = sorted(k for k in body if not _known(model, k)) if isinstance(body, dict) else []
     return unknown, _validation_errors("request", model, body)
 
 
@@ -71,7 +142,7 @@ def _extra_keys(model, body, prefix):
     found = []
     for key, value in body.items():
         field = model.model_fields.get(key)
-        if field is None:
+        if field is None or not _known(model, key):
             found.append(prefix + key)
             continue
         nested = _nested_model(field.annotation)

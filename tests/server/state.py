@@ -1,4 +1,8 @@
-"""In-memory users and groups with authentik's validation and JSON shapes (2026.2.2).
+"""In-memory users and groups with authentik's validation and JSON shapes.
+
+Records always have the 2026.2.2 layout (a group keeps a `parents` list even
+when an older release with a single `parent` is emulated); only validation and
+rendering follow the emulated version.
 
 Everything here is plain data; the HTTP layer maps ApiError to responses. The
 store is guarded by one re-entrant lock so handler threads see consistent state.
@@ -13,6 +17,7 @@ from datetime import datetime, timezone
 
 from . import fields
 from .fields import FieldError
+from .versions import Version
 
 USER_TYPES = ("internal", "external", "service_account", "internal_service_account")
 ISA = "internal_service_account"
@@ -73,7 +78,8 @@ class Store:
     Membership lives only in group["users"] so both directions stay in sync.
     """
 
-    def __init__(self):
+    def __init__(self, version=None):
+        self.version = version or Version()
         self.lock = threading.RLock()
         self.install_id = str(uuid.uuid4())
         self.users = {}
@@ -155,6 +161,11 @@ class Store:
             user["password"] = hash_password(password)
             user["password_change_date"] = now()
 
+    def set_unusable_password(self, user):
+        with self.lock:
+            user["password"] = "!" + secrets.token_urlsafe(30)
+            user["password_change_date"] = now()
+
     def insert_group(self, data):
         with self.lock:
             group_uuid = str(uuid.uuid4())
@@ -168,13 +179,27 @@ class Store:
                 "roles": data.get("roles", []),
             }
             self.groups[group_uuid] = group
+            if "children" in data:
+                self.set_children(group, data["children"])
             return group
 
     def update_group(self, group, data):
         with self.lock:
             for key, value in data.items():
-                group[key] = set(value) if key == "users" else value
+                if key == "children":
+                    self.set_children(group, value)
+                else:
+                    group[key] = set(value) if key == "users" else value
             return group
+
+    def set_children(self, group, child_uuids):
+        """2025.8-2025.10: writing `children` re-points the children's single parent FK."""
+        wanted = set(child_uuids)
+        for key, child in self.groups.items():
+            if key in wanted:
+                child["parents"] = [group["uuid"]]
+            elif group["uuid"] in child["parents"]:
+                child["parents"] = []
 
     def delete_group(self, group_uuid):
         with self.lock:
@@ -233,7 +258,7 @@ class Store:
 
     def user_json(self, user, include_groups=True, include_roles=True):
         groups = self.user_groups(user["pk"])
-        return {
+        body = {
             "pk": user["pk"],
             "username": user["username"],
             "name": user["name"],
@@ -255,6 +280,7 @@ class Store:
             "password_change_date": fields.format_datetime(user["password_change_date"]),
             "last_updated": fields.format_datetime(user["last_updated"]),
         }
+        return self.version.shape("User", body)
 
     def partial_user_json(self, user):
         return {
@@ -270,7 +296,7 @@ class Store:
 
     def user_self_json(self, user):
         superuser = self.is_superuser(user["pk"])
-        return {
+        body = {
             "pk": user["pk"],
             "username": user["username"],
             "name": user["name"],
@@ -285,16 +311,25 @@ class Store:
             "type": user["type"],
             "system_permissions": list(SUPERUSER_SYSTEM_PERMISSIONS) if superuser else [],
         }
+        return self.version.shape("UserSelf", body)
 
-    @staticmethod
-    def partial_group_json(group):
-        return {
+    def partial_group_json(self, group):
+        body = {
             "pk": group["uuid"],
             "num_pk": num_pk(group["uuid"]),
             "name": group["name"],
             "is_superuser": group["is_superuser"],
+            **self._single_parent_json(group),
             "attributes": group["attributes"],
         }
+        return self.version.shape("PartialGroup", body)
+
+    def _single_parent_json(self, group):
+        """`parent` and `parent_name` of releases before 2025.12 (empty from then on)."""
+        if self.version.multiple_parents:
+            return {}
+        parent = self.groups.get(group["parents"][0]) if group["parents"] else None
+        return {"parent": parent["uuid"] if parent else None, "parent_name": parent["name"] if parent else None}
 
     @staticmethod
     def related_group_json(group):
@@ -310,11 +345,12 @@ class Store:
         members = [self.users[pk] for pk in sorted(group["users"]) if pk in self.users]
         parents = [self.groups[p] for p in group["parents"] if p in self.groups]
         children = [g for g in self.groups.values() if group["uuid"] in g["parents"]]
-        return {
+        body = {
             "pk": group["uuid"],
             "num_pk": num_pk(group["uuid"]),
             "name": group["name"],
             "is_superuser": group["is_superuser"],
+            **self._single_parent_json(group),
             "parents": [p["uuid"] for p in parents],
             "parents_obj": [self.related_group_json(p) for p in parents] if include_parents else None,
             "users": [u["pk"] for u in members],
@@ -326,6 +362,7 @@ class Store:
             "children": [c["uuid"] for c in children],
             "children_obj": [self.related_group_json(c) for c in children] if include_children else None,
         }
+        return self.version.shape("Group", body)
 
     # ----------------------------------------------------------- validation
 
@@ -343,9 +380,13 @@ class Store:
             ("path", _plain(fields.user_path)),
             ("type", self._clean_type),
         ]
+        spec = self._known(spec, "UserRequest")
+        required = ("username", "name")
         # groups and roles declare default=list, applied on create and full update.
         defaults = {} if partial else {"groups": [], "roles": []}
-        cleaned = self._clean(data, spec, ("username", "name"), defaults, partial, instance)
+        if self.version.groups_required:
+            required, defaults = required + ("groups",), {}
+        cleaned = self._clean(data, spec, required, defaults, partial, instance)
         if instance is not None and instance["type"] == ISA:
             raise ApiError(400, {"non_field_errors": ["Can't modify internal service account users"]})
         return cleaned
@@ -370,14 +411,43 @@ class Store:
         spec = [
             ("name", self._clean_group_name),
             ("is_superuser", _plain(fields.boolean)),
+            ("parent", _plain(self._nullable_uuid(self.groups))),
             ("parents", _plain(self._uuid_list(self.groups))),
             ("users", _plain(self._int_list(self.users))),
             ("attributes", _plain(fields.json_dict)),
             # No roles exist in this double, so any role key is unknown.
             ("roles", _plain(self._uuid_list(()))),
+            ("children", _plain(self._uuid_list(self.groups))),
         ]
-        defaults = {} if partial else {"users": [], "parents": []}
-        return self._clean(data, spec, ("name",), defaults, partial, instance)
+        spec = self._known(spec, "GroupRequest")
+        # Many-to-many fields default to [] on create and full update; the old
+        # `parent` FK has no default, so a PUT without it keeps the parent.
+        defaults = {} if partial else {"users": [], "parents": [], "children": []}
+        cleaned = self._clean(data, spec, ("name",), defaults, partial, instance)
+        if "parent" in cleaned:
+            parent = cleaned.pop("parent")
+            cleaned["parents"] = [parent] if parent else []
+        if not self.version.unique_group_names:
+            self._check_name_parent_unique(cleaned, instance)
+        return cleaned
+
+    def _known(self, spec, model):
+        """Fields the emulated release does not have are ignored like any unknown key."""
+        return [(name, parser) for name, parser in spec if self.version.has(model, name)]
+
+    @staticmethod
+    def _nullable_uuid(existing):
+        return lambda value: None if value is None else fields.uuid_key(value, existing)
+
+    def _check_name_parent_unique(self, cleaned, instance):
+        """DRF's UniqueTogetherValidator for (name, parent); it skips NULL parents."""
+        name = cleaned.get("name", instance["name"] if instance else None)
+        parents = cleaned.get("parents", instance["parents"] if instance else [])
+        if not parents:
+            return
+        for group in self.groups.values():
+            if group is not instance and group["name"] == name and group["parents"] == parents:
+                raise ApiError(400, {"non_field_errors": ["The fields name, parent must make a unique set."]})
 
     @staticmethod
     def _uuid_list(existing):
@@ -389,6 +459,8 @@ class Store:
 
     def _clean_group_name(self, value, instance):
         name = fields.char(value)
+        if not self.version.unique_group_names:
+            return name
         for group in self.groups.values():
             if group["name"] == name and group is not instance:
                 raise FieldError("Group with this name already exists.")
@@ -415,7 +487,6 @@ class Store:
         if errors:
             raise ApiError(400, errors)
         return cleaned
-
 
 
 def _plain(parser):

@@ -1,12 +1,6 @@
 """Tests of the authentik stand-in itself, over real HTTP."""
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,7 +9,6 @@ from tests.server.authentik_server import AuthentikServer
 
 TOKEN = "secret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-REPO_ROOT = Path(__file__).resolve().parents[2]
 NIL_UUID = "00000000-0000-4000-8000-000000000000"
 
 
@@ -358,22 +351,178 @@ def test_control_routes(srv, api):
     assert srv.requests == [] and srv.find_user("temp") is None and srv.find_user("akadmin")
 
 
-def test_cli_writes_url_and_stops_on_sigterm(tmp_path):
-    url_file, pid_file = tmp_path / "url", tmp_path / "pid"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.server", "--port", "0", "--token", TOKEN,
-         "--url-file", str(url_file), "--pid-file", str(pid_file), "--page-size-max", "0"],
-        cwd=REPO_ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not url_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        url = url_file.read_text().strip()
-        assert int(pid_file.read_text()) == process.pid
-        assert requests.get(f"{url}/api/v3/core/users/me/", headers=AUTH, timeout=10).status_code == 200
-        os.kill(process.pid, signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
+# ------------------------------------------------------- older releases
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """One started server per emulated release, shared by this module's tests."""
+    started = {}
+
+    def get(version):
+        if version not in started:
+            started[version] = AuthentikServer(token=TOKEN, version=version).start()
+        srv = started[version]
+        srv.reset()
+        srv.clear_requests()
+        return srv
+
+    yield get
+    for srv in started.values():
+        srv.stop()
+
+
+def call(srv, method, path, **kwargs):
+    return requests.request(method, f"{srv.url}/api/v3{path}", headers=AUTH, timeout=10, **kwargs)
+
+
+USER_FIELDS_SINCE = {
+    "type": "2023.8", "uuid": "2023.10", "password_change_date": "2024.12", "date_joined": "2025.4",
+    "last_updated": "2025.8", "roles": "2025.12", "roles_obj": "2025.12",
+}
+
+
+def _release(text):
+    return tuple(int(part) for part in text.split("."))
+
+
+@pytest.mark.parametrize("version", ["2023.5", "2023.8", "2024.2", "2024.10", "2025.2", "2025.6", "2025.10",
+                                     "2025.12", "2026.2"])
+def test_user_fields_follow_the_release(servers, version):
+    srv = servers(version)
+    body = call(srv, "GET", "/core/users/").json()
+    user = body["results"][0]
+    expected_missing = {f for f, since in USER_FIELDS_SINCE.items() if _release(version) < _release(since)}
+    assert expected_missing == set(USER_FIELDS_SINCE) - set(user)
+    assert ("autocomplete" in body) is (_release(version) >= (2025, 8))
+    assert clean_log(srv)
+
+
+def test_before_2025_12_groups_have_one_parent(servers):
+    srv = servers("2025.10")
+    parent = srv.add_group(name="parent")
+    child = call(srv, "POST", "/core/groups/", json={"name": "child", "parent": parent["pk"]}).json()
+    assert (child["parent"], child["parent_name"]) == (parent["pk"], "parent")
+    assert not {"parents", "parents_obj", "inherited_roles_obj"} & set(child)
+    assert "children" in child and "children_obj" in child
+    user = srv.add_user(username="u", groups=[child["pk"]])
+    item = call(srv, "GET", f"/core/users/{user['pk']}/").json()["groups_obj"][0]
+    assert (item["parent"], item["parent_name"]) == (parent["pk"], "parent")
+    detached = call(srv, "PATCH", f"/core/groups/{child['pk']}/", json={"parent": None}).json()
+    assert (detached["parent"], detached["parent_name"]) == (None, None)
+    assert clean_log(srv)
+
+
+def test_unknown_parent_is_rejected_like_a_related_field(servers):
+    srv = servers("2025.10")
+    response = call(srv, "POST", "/core/groups/", json={"name": "x", "parent": NIL_UUID})
+    assert (response.status_code, response.json()) == (
+        400, {"parent": [f'Invalid pk "{NIL_UUID}" - object does not exist.']})
+    response = call(srv, "POST", "/core/groups/", json={"name": "x", "parent": "nope"})
+    assert response.json() == {"parent": ["“nope” is not a valid UUID."]}
+
+
+def test_superuser_inherited_through_the_old_parent(servers):
+    srv = servers("2025.10")
+    admins = srv.add_group(name="root", is_superuser=True)
+    sub = srv.add_group(name="sub", parent=admins["pk"])
+    assert sub["parent"] == admins["pk"]
+    assert srv.add_user(username="v", groups=[sub["pk"]])["is_superuser"] is True
+
+
+def test_add_group_parent_in_the_current_shape(srv):
+    parent = srv.add_group(name="p")
+    child = srv.add_group(name="c", parent=parent["pk"])
+    assert child["parents"] == [parent["pk"]] and "parent" not in child
+
+
+def test_children_writable_in_2025_8_to_2025_10(servers):
+    srv = servers("2025.8")
+    kid = srv.add_group(name="kid")
+    group = call(srv, "POST", "/core/groups/", json={"name": "mom", "children": [kid["pk"]]}).json()
+    assert group["children"] == [kid["pk"]]
+    assert call(srv, "GET", f"/core/groups/{kid['pk']}/").json()["parent"] == group["pk"]
+    # children declares default=[], so a PUT without it detaches them.
+    assert call(srv, "PUT", f"/core/groups/{group['pk']}/", json={"name": "mom"}).json()["children"] == []
+    assert clean_log(srv)
+
+
+def test_children_read_only_from_2025_12(srv, api):
+    kid = srv.add_group(name="kid")
+    group = api("POST", "/core/groups/", json={"name": "mom", "children": [kid["pk"]]}).json()
+    assert group["children"] == []
+    assert srv.requests[-1]["unknown_fields"] == ["children"]
+
+
+def test_duplicate_top_level_group_names_before_2025_12(servers):
+    srv = servers("2025.10")
+    first = srv.add_group(name="ops")
+    second = srv.add_group(name="ops")
+    assert call(srv, "POST", "/core/groups/", json={"name": "ops"}).status_code == 201
+    found = call(srv, "GET", "/core/groups/", params={"name": "ops"}).json()["results"]
+    assert {first["pk"], second["pk"]} <= {g["pk"] for g in found} and len(found) == 3
+    srv.add_group(name="team", parent=first["pk"])
+    response = call(srv, "POST", "/core/groups/", json={"name": "team", "parent": first["pk"]})
+    assert (response.status_code, response.json()) == (
+        400, {"non_field_errors": ["The fields name, parent must make a unique set."]})
+    assert call(srv, "POST", "/core/groups/", json={"name": "team", "parent": second["pk"]}).status_code == 201
+
+
+def test_group_names_unique_from_2025_12(srv, api):
+    srv.add_group(name="ops")
+    response = api("POST", "/core/groups/", json={"name": "ops"})
+    assert (response.status_code, response.json()) == (400, {"name": ["Group with this name already exists."]})
+
+
+def test_schema_guard_judges_bodies_by_the_release(servers, srv, api):
+    old = servers("2025.10")
+    parent = old.add_group(name="p")
+    call(old, "POST", "/core/groups/", json={"name": "a", "parent": parent["pk"], "parents": [], "bogus": 1})
+    assert old.requests[-1]["unknown_fields"] == ["bogus", "parents"]
+    assert old.requests[-1]["schema_errors"] == []
+    api("POST", "/core/groups/", json={"name": "b", "parent": None})
+    assert srv.requests[-1]["unknown_fields"] == ["parent"]
+
+
+def test_no_roles_and_no_page_cap_before_2025_12(servers):
+    srv = servers("2025.10")
+    for index in range(105):
+        srv.add_user(username=f"user{index:03}")
+    body = call(srv, "GET", "/core/users/", params={"include_roles": "false"}).json()
+    assert len(body["results"]) == 100 and "roles_obj" not in body["results"][0]
+    assert len(call(srv, "GET", "/core/users/", params={"page_size": 500}).json()["results"]) == 106
+    body = call(srv, "POST", "/core/users/", json={"username": "r", "name": "R", "roles": []})
+    assert srv.requests[-1]["unknown_fields"] == ["roles"]
+
+
+def test_include_switches_ignored_before_2024_4(servers):
+    srv = servers("2024.2")
+    user = call(srv, "GET", "/core/users/1/", params={"include_groups": "false"}).json()
+    assert isinstance(user["groups_obj"], list)
+    group = call(srv, "GET", "/core/groups/", params={"include_users": "false"}).json()["results"][0]
+    assert group["users_obj"][0]["username"] == "akadmin"
+    assert clean_log(srv)
+
+
+def test_groups_required_and_no_type_before_2023_6(servers):
+    srv = servers("2023.5")
+    response = call(srv, "POST", "/core/users/", json={"username": "w", "name": "W"})
+    assert (response.status_code, response.json()) == (400, {"groups": ["This field is required."]})
+    response = call(srv, "POST", "/core/users/", json={"username": "w", "name": "W", "groups": [], "type": "external"})
+    assert response.status_code == 201 and "type" not in response.json()
+    assert srv.requests[-1]["unknown_fields"] == ["type"]
+    assert "system_permissions" not in call(srv, "GET", "/core/users/me/").json()["user"]
+
+
+def test_set_password_unvalidated_before_2026_2(servers):
+    srv = servers("2025.10")
+    user = srv.add_user(username="x")
+    assert call(srv, "POST", f"/core/users/{user['pk']}/set_password/", json={}).status_code == 204
+    assert call(srv, "POST", f"/core/users/{user['pk']}/set_password/", json={"password": "pw"}).status_code == 204
+    assert srv.check_password("x", "pw")
+
+
+@pytest.mark.parametrize("version", ["2022.12", "2025", "latest"])
+def test_unsupported_versions_are_refused(version):
+    with pytest.raises(ValueError):
+        AuthentikServer(token=TOKEN, version=version)

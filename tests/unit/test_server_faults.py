@@ -1,0 +1,335 @@
+"""Fault injection and HTTPS of the authentik stand-in, over real HTTP(S)."""
+
+import datetime
+import ipaddress
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.server.authentik_server import AuthentikServer
+
+TOKEN = "secret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NEW_USER = {"username": "newbie", "name": "New"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = AuthentikServer(token=TOKEN).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def srv(server):
+    server.reset()
+    server.clear_requests()
+    return server
+
+
+def call(srv, method, path, timeout=10, **kwargs):
+    return requests.request(method, f"{srv.url}/api/v3{path}", headers=AUTH, timeout=timeout, **kwargs)
+
+
+def create_user(srv, **kwargs):
+    return call(srv, "POST", "/core/users/", json=NEW_USER, **kwargs)
+
+
+def last(srv):
+    return srv.requests[-1]
+
+
+# ------------------------------------------------------------------ status
+
+
+def test_429_is_drf_throttled_with_retry_after(srv):
+    srv.inject("status", status=429, retry_after=2)
+    response = create_user(srv)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "2"
+    assert response.json() == {"detail": "Request was throttled. Expected available in 2 seconds."}
+    assert srv.find_user("newbie") is None
+    assert (last(srv)["fault"], last(srv)["status"], last(srv)["body"]) == ("status", 429, NEW_USER)
+    assert create_user(srv).status_code == 201
+
+
+def test_429_without_wait_has_no_header(srv):
+    srv.inject("status", status=429)
+    response = call(srv, "GET", "/core/users/")
+    assert "Retry-After" not in response.headers
+    assert response.json() == {"detail": "Request was throttled."}
+
+
+@pytest.mark.parametrize("status, title", [(502, "502 Bad Gateway"), (503, "503 Service Temporarily Unavailable"),
+                                           (504, "504 Gateway Time-out")])
+def test_gateway_errors_are_proxy_html(srv, status, title):
+    srv.inject("status", status=status)
+    response = call(srv, "GET", "/core/users/")
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert f"<title>{title}</title>" in response.text and "nginx" in response.text
+
+
+def test_500_is_djangos_error_page(srv):
+    srv.inject("status", status=500)
+    response = call(srv, "GET", "/core/users/")
+    assert response.status_code == 500
+    assert "<h1>Server Error (500)</h1>" in response.text
+
+
+def test_processed_status_fault_applies_the_write(srv):
+    srv.inject("status", status=503, process=True)
+    assert create_user(srv).status_code == 503
+    assert srv.find_user("newbie") is not None
+    assert (last(srv)["status"], last(srv)["processed_status"]) == (503, 201)
+    # The retry now meets the first attempt's result.
+    assert create_user(srv).json() == {"username": ["This field must be unique."]}
+
+
+def test_count_and_match_select_requests(srv):
+    srv.inject("status", count=2, match={"method": "post", "path_prefix": "/core/users/"}, status=502)
+    assert call(srv, "GET", "/core/users/").status_code == 200
+    assert call(srv, "POST", "/core/groups/", json={"name": "g"}).status_code == 201
+    assert [create_user(srv).status_code for _ in range(3)] == [502, 502, 201]
+    assert [e.get("fault") for e in srv.requests] == [None, None, "status", "status", None]
+
+
+def test_faults_fire_in_injection_order(srv):
+    srv.inject("empty")
+    srv.inject("status", status=500)
+    assert call(srv, "GET", "/core/users/").content == b""
+    assert call(srv, "GET", "/core/users/").status_code == 500
+    assert call(srv, "GET", "/core/users/").status_code == 200
+
+
+def test_clear_faults_and_reset_drop_pending_faults(srv):
+    srv.inject("status", status=500)
+    srv.clear_faults()
+    assert call(srv, "GET", "/core/users/").status_code == 200
+    srv.inject("status", status=500)
+    srv.reset()
+    assert call(srv, "GET", "/core/users/").status_code == 200
+
+
+@pytest.mark.parametrize("args, options", [
+    (("nope",), {}),
+    (("status",), {"status": 418}),
+    (("status",), {"status": 500, "delay": 1}),
+    (("slow",), {}),
+    (("reset",), {"count": 0}),
+    (("reset",), {"match": {"url": "/"}}),
+])
+def test_invalid_faults_are_refused(srv, args, options):
+    with pytest.raises(ValueError):
+        srv.inject(*args, **options)
+
+
+# --------------------------------------------------------- broken transport
+
+
+@pytest.mark.parametrize("process", [False, True])
+def test_reset_closes_without_response(srv, process):
+    srv.inject("reset", process=process)
+    with pytest.raises(requests.ConnectionError):
+        create_user(srv)
+    assert (srv.find_user("newbie") is not None) is process
+    assert (last(srv)["fault"], last(srv)["status"]) == ("reset", None)
+    assert create_user(srv).status_code == (400 if process else 201)
+
+
+def test_reset_sends_rst(srv):
+    import socket
+
+    srv.inject("reset")
+    host, port = srv.url.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"GET /api/v3/core/users/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        with pytest.raises(ConnectionResetError):
+            sock.recv(1024)
+
+
+def test_slow_processes_then_delays(srv):
+    srv.inject("slow", delay=0.6)
+    with pytest.raises(requests.Timeout):
+        create_user(srv, timeout=0.2)
+    # The write was applied before the delay, so it is there although the client gave up.
+    assert srv.find_user("newbie") is not None
+    assert (last(srv)["fault"], last(srv)["status"]) == ("slow", 201)
+
+
+def test_slow_unprocessed_applies_after_the_delay(srv):
+    srv.inject("slow", delay=0.4, process=False)
+    with pytest.raises(requests.Timeout):
+        create_user(srv, timeout=0.1)
+    assert srv.find_user("newbie") is None
+    deadline = time.monotonic() + 2
+    while srv.find_user("newbie") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.find_user("newbie") is not None
+
+
+def test_slow_within_timeout_returns_the_real_response(srv):
+    srv.inject("slow", delay=0.1)
+    assert create_user(srv).status_code == 201
+
+
+# ------------------------------------------------------------- bad bodies
+
+
+def test_html_is_a_captive_page(srv):
+    srv.inject("html")
+    response = create_user(srv)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    with pytest.raises(ValueError):
+        response.json()
+    assert srv.find_user("newbie") is None
+    assert (last(srv)["fault"], last(srv)["status"]) == ("html", 200)
+
+
+def test_empty_body(srv):
+    srv.inject("empty")
+    response = create_user(srv)
+    assert (response.status_code, response.content, response.headers["Content-Length"]) == (200, b"", "0")
+    assert srv.find_user("newbie") is not None
+
+
+@pytest.mark.parametrize("process", [True, False])
+def test_truncated_json(srv, process):
+    srv.inject("truncated", process=process)
+    response = create_user(srv)
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) == len(response.content)
+    with pytest.raises(ValueError):
+        response.json()
+    assert (srv.find_user("newbie") is not None) is process
+    full = call(srv, "GET", "/core/users/").content
+    srv.inject("truncated")
+    assert call(srv, "GET", "/core/users/").content == full[: len(full) // 2]
+
+
+# ----------------------------------------------------------- control route
+
+
+def test_control_route_queues_and_clears_faults(srv):
+    url = f"{srv.url}/_test/faults"
+    response = requests.post(url, json={"fault": "status", "status": 503, "count": 2,
+                                        "match": {"path_prefix": "/api/v3/core/groups/"}}, timeout=10)
+    assert response.status_code == 201 and response.json()["count"] == 2
+    assert requests.get(url, timeout=10).json()[0]["status"] == 503
+    assert call(srv, "GET", "/core/groups/").status_code == 503
+    assert call(srv, "GET", "/core/users/").status_code == 200
+    assert requests.delete(url, timeout=10).status_code == 204
+    assert call(srv, "GET", "/core/groups/").status_code == 200
+    response = requests.post(url, json={"fault": "status", "status": 200}, timeout=10)
+    assert response.status_code == 400 and "status" in response.json()["detail"]
+    assert requests.post(url, json={"fault": "html", "colour": "red"}, timeout=10).status_code == 400
+
+
+# ------------------------------------------------------------------- HTTPS
+
+
+def _make_certificates(directory):
+    """A CA and a server certificate for 127.0.0.1, as PEM files; returns (ca, cert, key)."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def build(subject, issuer, public_key, signing_key, extensions):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(hours=1)))
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = build(ca_name, ca_name, ca_key.public_key(), ca_key,
+               [(x509.BasicConstraints(ca=True, path_length=None), True),
+                (x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                               data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                               crl_sign=True, encipher_only=False, decipher_only=False), True),
+                (x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)])
+    leaf = build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]), ca_name, key.public_key(), ca_key,
+                 [(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+                  (x509.BasicConstraints(ca=False, path_length=None), True),
+                  (x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), False),
+                  (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)])
+    paths = [directory / name for name in ("ca.pem", "cert.pem", "key.pem")]
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    return _make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+def test_https_with_a_private_ca(certificates):
+    ca, cert, key = certificates
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv = AuthentikServer(token=TOKEN, ssl_context=context).start()
+    try:
+        assert srv.url.startswith("https://127.0.0.1:")
+        url = f"{srv.url}/api/v3/core/users/me/"
+        assert requests.get(url, headers=AUTH, timeout=10, verify=str(ca)).status_code == 200
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url, headers=AUTH, timeout=10)
+        srv.inject("reset")
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, headers=AUTH, timeout=10, verify=str(ca))
+        # A failed handshake or a reset must not break serving.
+        assert requests.get(url, headers=AUTH, timeout=10, verify=str(ca)).status_code == 200
+    finally:
+        srv.stop()
+
+
+def test_cli_options_and_sigterm(tmp_path, certificates):
+    """One subprocess covers every flag: importing the client models takes seconds."""
+    ca, cert, key = certificates
+    url_file, pid_file = tmp_path / "url", tmp_path / "pid"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.server", "--port", "0", "--token", TOKEN, "--url-file", str(url_file),
+         "--pid-file", str(pid_file), "--version", "2025.10", "--page-size-default", "1",
+         "--tls-cert", str(cert), "--tls-key", str(key)],
+        cwd=REPO_ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not url_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = url_file.read_text().strip()
+        assert url.startswith("https://") and int(pid_file.read_text()) == process.pid
+        groups_url = f"{url}/api/v3/core/groups/"
+        requests.post(groups_url, json={"name": "extra"}, headers=AUTH, timeout=10, verify=str(ca)).raise_for_status()
+        groups = requests.get(groups_url, headers=AUTH, timeout=10, verify=str(ca)).json()
+        assert "parent" in groups["results"][0] and "autocomplete" in groups
+        assert (len(groups["results"]), groups["pagination"]["count"]) == (1, 2)
+        everything = requests.get(groups_url, params={"page_size": 500}, headers=AUTH, timeout=10, verify=str(ca))
+        assert len(everything.json()["results"]) == 2
+        requests.post(f"{url}/_test/faults", json={"fault": "status", "status": 429, "retry_after": 1},
+                      timeout=10, verify=str(ca)).raise_for_status()
+        response = requests.get(f"{url}/api/v3/core/users/", headers=AUTH, timeout=10, verify=str(ca))
+        assert response.json() == {"detail": "Request was throttled. Expected available in 1 second."}
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert not url_file.exists() and not pid_file.exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
