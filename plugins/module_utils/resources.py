@@ -35,11 +35,24 @@ def find_user(client, username=None, pk=None, uuid=None):
                 return None
             raise
     query = {"uuid": uuid} if uuid is not None else {"username": username}
-    results = client.get(USERS, query=query).get("results", [])
-    # The filter is exact; checking again guards against a server that ignored it.
+    results = list_page(client, USERS, query)
+    # The filter is exact; checking again guards against a server that ignored it. Servers before 2023.10
+    # filter by uuid but do not return it, so a missing key is left to the server's filter.
     key, value = next(iter(query.items()))
-    matches = [user for user in results if str(user.get(key)) == str(value)]
+    matches = [user for user in results if key not in user or str(user[key]) == str(value)]
     return matches[0] if matches else None
+
+
+def list_page(client, path, query):
+    """The results of one list request. A 404 there means no authentik API at api_url: lists never 404."""
+    try:
+        return client.get(path, query=query).get("results", [])
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        exc.note("expected authentik's API under %s; api_url should be the server's base URL, "
+                 "like https://auth.example.com" % client.base_url)
+        raise
 
 
 def create_user(client, body):
@@ -129,7 +142,7 @@ def find_group_by_key(client, name=None, pk=None, include_users=False):
             if exc.status == 404:
                 return None
             raise
-    results = client.get(GROUPS, query=dict(query, name=name)).get("results", [])
+    results = list_page(client, GROUPS, dict(query, name=name))
     matches = [group for group in results if group.get("name") == name]
     if len(matches) > 1:
         # Before 2025.12 group names were unique only per parent.
