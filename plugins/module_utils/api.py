@@ -61,7 +61,8 @@ class Client(object):
             "Accept": "application/json",
             "User-Agent": "akops.authentik",
         })
-        self._session.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        # Passed with every request: a session-level setting loses to REQUESTS_CA_BUNDLE in the environment.
+        self._verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
 
     def get(self, path, query=None, expected=(200,)):
         return self.request("GET", path, query=query, expected=expected)
@@ -113,11 +114,15 @@ class Client(object):
                 data=None if body is None else json.dumps(body),
                 headers={"Content-Type": "application/json"} if body is not None else None,
                 timeout=self.timeout,
+                verify=self._verify,
                 # Never follow a redirect: it could carry the token to another address.
                 allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:
-            raise TransportError(method, shown_path, self._redact(_describe(exc)))
+            error = TransportError(method, shown_path, self._redact(_describe(exc)))
+            # A certificate that fails verification will fail the same way on the next attempt.
+            error.transient = not isinstance(exc, requests.exceptions.SSLError)
+            raise error
         status = response.status_code
         if 300 <= status < 400:
             raise RedirectError(method, shown_path, status, response.headers.get("Location", ""))

@@ -81,14 +81,15 @@ def ansible_env(tmp_path, extra=None):
 
 @pytest.fixture
 def run_playbook(authentik, tmp_path):
-    """run_playbook(tasks, check=False, diff=False, verbosity=0, env=None, connection=True) -> PlaybookRun.
+    """run_playbook(tasks, check=False, diff=False, verbosity=0, env=None, connection=True, ...) -> PlaybookRun.
 
     Each call clears the server's request log first, so `authentik.requests` holds that run's requests."""
     counter = {"n": 0}
 
-    def run(tasks, check=False, diff=False, verbosity=0, env=None, connection=True, playbook_vars=None):
+    def run(tasks, check=False, diff=False, verbosity=0, env=None, connection=True, playbook_vars=None,
+            hosts="localhost", inventory="localhost,", forks=5):
         counter["n"] += 1
-        play = {"hosts": "localhost", "gather_facts": False, "tasks": tasks, "vars": playbook_vars or {}}
+        play = {"hosts": hosts, "gather_facts": False, "tasks": tasks, "vars": playbook_vars or {}}
         if connection:
             play["module_defaults"] = {
                 "group/akops.authentik.authentik": {"api_url": authentik.url, "api_token": TOKEN}
@@ -98,8 +99,8 @@ def run_playbook(authentik, tmp_path):
         results_file = tmp_path / "results.jsonl"
         if results_file.exists():
             results_file.unlink()
-        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                   str(playbook)]
+        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory, "-c", "local",
+                   "--forks", str(forks), str(playbook)]
         command += ["--check"] if check else []
         command += ["--diff"] if diff else []
         command += ["-" + "v" * verbosity] if verbosity else []
