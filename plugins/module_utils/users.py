@@ -13,6 +13,12 @@ import re
 import uuid as uuid_lib
 from datetime import datetime, timedelta, timezone
 
+from ansible_collections.akops.authentik.plugins.module_utils.compare import (
+    desired_attributes,
+    entries_to_resolve,
+    match_known,
+    target_set,
+)
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 
 # Writable scalar fields of PATCH /core/users/{id}/ that the module manages option by option.
@@ -246,3 +252,84 @@ def managed_fields(params):
     fields = [field for field in SCALAR_FIELDS if params.get(field) is not None]
     fields += [field for field in ("attributes", "groups") if params.get(field) is not None]
     return fields
+
+
+# ---------------------------------------------------------------- one spec, one plan
+
+
+def groups_needing_lookup(spec, user):
+    """Group entries of a spec that only the server can resolve: those that would change membership."""
+    if spec.get("state") == "absent" or spec.get("groups") is None:
+        return []
+    return entries_to_resolve(spec["groups"], current_groups(user or {}), spec.get("groups_mode") or "add")
+
+
+def plan_user(spec, user, resolved):
+    """What one spec asks of one user (None when it does not exist); no I/O.
+
+    `resolved` maps the entries named by groups_needing_lookup() to group objects. The plan says which
+    request to send (`action`: create, update, delete or none, with its `body`), whether to set the
+    password, the changed field names, and the user as the server will return it (`predicted`)."""
+    if spec.get("state") == "absent":
+        action = "delete" if user else "none"
+        return _plan(action, user, None, False, ["state"] if user else [], {})
+    group_pks, group_info = _target_groups(spec, user or {}, resolved)
+    attributes = None
+    if spec.get("attributes") is not None:
+        current = (user or {}).get("attributes")
+        attributes = desired_attributes(current, spec["attributes"], spec.get("attributes_mode") or "merge")
+    if user is None:
+        body = create_body(desired_scalars(spec), attributes, group_pks)
+        password = spec.get("password") is not None
+        return _plan("create", None, body, password, sorted(body), new_user(body, group_info))
+    patch = build_patch(user, desired_scalars(spec), attributes, group_pks)
+    password = spec.get("password") is not None and spec.get("update_password") == "always"
+    action = "update" if patch or password else "none"
+    return _plan(action, user, patch, password, sorted(patch), apply_patch(user, patch, group_info))
+
+
+def _plan(action, before, body, set_password, changed_fields, predicted):
+    return dict(
+        action=action,
+        before=before,
+        body=body,
+        set_password=set_password,
+        changed_fields=changed_fields + (["password"] if set_password else []),
+        predicted=predicted,
+    )
+
+
+def _target_groups(spec, user, resolved):
+    """(the full set of group UUIDs to send, or None when groups are not managed; {uuid: group object})."""
+    requested = spec.get("groups")
+    if requested is None:
+        return None, {}
+    known = current_groups(user)
+    found, dummy = match_known(requested, known)
+    # In 'remove' mode, entries that are not memberships are neither found nor resolved: they change nothing.
+    requested_pks = [found[entry] if entry in found else resolved[entry]["pk"]
+                     for entry in requested if entry in found or entry in resolved]
+    group_info = dict((group["pk"], group) for group in user.get("groups_obj") or [])
+    group_info.update((group["pk"], group) for group in resolved.values())
+    return target_set(known, requested_pks, spec.get("groups_mode") or "add"), group_info
+
+
+def locks_out(plan):
+    """The action the plan takes that would lock the user out (delete or deactivate), or None."""
+    if plan["action"] == "delete":
+        return "delete"
+    if plan["action"] == "update" and plan["body"].get("is_active") is False:
+        return "deactivate"
+    return None
+
+
+def plan_diff(spec, plan, after):
+    """Before/after of the managed fields; a deletion shows as a change of state."""
+    before = plan["before"]
+    if plan["action"] == "delete":
+        return dict(before=dict(username=before["username"], state="present"),
+                    after=dict(username=before["username"], state="absent"))
+    if before is None and plan["action"] == "none":
+        return dict(before={}, after={})
+    managed = managed_fields(spec)
+    return dict(before=managed_view(before, managed), after=managed_view(after, managed, plan["set_password"]))

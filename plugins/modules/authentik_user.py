@@ -233,153 +233,48 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.compare import (
-    desired_attributes,
-    entries_to_resolve,
-    match_known,
-    target_set,
-)
-from ansible_collections.akops.authentik.plugins.module_utils.errors import (
-    AuthentikError,
-    NotFoundError,
-    ValidationError,
-)
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, refuse_self_lockout
+from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
     run_module,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     USER_TYPES,
-    apply_patch,
-    build_patch,
-    create_body,
-    current_groups,
-    desired_scalars,
-    managed_fields,
-    managed_view,
-    new_user,
+    groups_needing_lookup,
+    locks_out,
+    plan_diff,
+    plan_user,
     validate_params,
 )
 
 
-def plan_groups(client, user, params):
-    """(target set of group UUIDs or None, {uuid: group object}); looks up only groups that change membership."""
-    requested = params["groups"]
-    if requested is None:
-        return None, {}
-    mode = params["groups_mode"]
-    known = current_groups(user)
-    found, dummy = match_known(requested, known)
-    resolved = resources.resolve_groups(client, entries_to_resolve(requested, known, mode))
-    requested_pks = [found[entry] if entry in found else resolved[entry]["pk"]
-                     for entry in requested if entry in found or entry in resolved]
-    group_info = dict((group["pk"], group) for group in user.get("groups_obj") or [])
-    group_info.update((group["pk"], group) for group in resolved.values())
-    return target_set(known, requested_pks, mode), group_info
-
-
-def planned_attributes(user, params):
-    if params["attributes"] is None:
-        return None
-    return desired_attributes(user.get("attributes"), params["attributes"], params["attributes_mode"])
-
-
-def result(changed_fields, before, after, managed, password_set):
-    return dict(
-        changed=bool(changed_fields),
-        user=after,
-        changed_fields=changed_fields,
-        diff=dict(
-            before=managed_view(before, managed),
-            after=managed_view(after, managed, set_password=password_set),
-        ),
-    )
-
-
-def refuse_self_lockout(module, client, user, action):
-    """Fail before writing when the change would deactivate or delete the token's own user."""
-    if module.params["allow_self_lockout"]:
-        return
-    if resources.token_owner(client)["pk"] == user["pk"]:
-        raise ValidationError(
-            "Refusing to %s user %r: it owns the API token this task runs with, so the task would lock itself out; "
-            "set allow_self_lockout: true to do it anyway" % (action, user["username"]))
-
-
-def ensure_absent(module, client, user):
-    if user is None:
-        return dict(changed=False, user={}, changed_fields=[], diff=dict(before={}, after={}))
-    refuse_self_lockout(module, client, user, "delete")
-    if not module.check_mode:
-        resources.delete_user(client, user["pk"])
-    return dict(
-        changed=True,
-        user={},
-        changed_fields=["state"],
-        diff=dict(before=dict(username=user["username"], state="present"),
-                  after=dict(username=user["username"], state="absent")),
-    )
-
-
-def set_password_or_undo_create(client, user, password):
-    """A new user whose password could not be set is deleted again, so no account is left half-made."""
-    try:
-        resources.set_password(client, user["pk"], password)
-    except AuthentikError as error:
-        try:
-            resources.delete_user(client, user["pk"])
-            error.msg += "; the user created in this run was deleted again, so a rerun starts clean"
-        except AuthentikError as cleanup_error:
-            error.msg += "; deleting the half-created user also failed: %s" % cleanup_error.msg
-        error.args = (error.msg,)
-        raise error
-
-
-def ensure_created(module, client):
-    params = module.params
-    group_pks, group_info = plan_groups(client, {}, params)
-    body = create_body(desired_scalars(params), planned_attributes({}, params), group_pks)
-    password_set = params["password"] is not None
-    if module.check_mode:
-        user = new_user(body, group_info)
-    else:
-        user = resources.create_user(client, body)
-        if password_set:
-            set_password_or_undo_create(client, user, params["password"])
-    changed_fields = sorted(body) + (["password"] if password_set else [])
-    return result(changed_fields, {}, user, managed_fields(params), password_set)
-
-
-def ensure_updated(module, client, user):
-    params = module.params
-    group_pks, group_info = plan_groups(client, user, params)
-    patch = build_patch(user, desired_scalars(params), planned_attributes(user, params), group_pks)
-    password_set = params["password"] is not None and params["update_password"] == "always"
-    if patch.get("is_active") is False:
-        refuse_self_lockout(module, client, user, "deactivate")
-    after = apply_patch(user, patch, group_info)
-    if not module.check_mode:
-        if patch:
-            # The PATCH answer is the new user: no re-read.
-            after = resources.update_user(client, user["pk"], patch)
-        if password_set:
-            resources.set_password(client, user["pk"], params["password"])
-    changed_fields = sorted(patch) + (["password"] if password_set else [])
-    return result(changed_fields, user, after, managed_fields(params), password_set)
+def find_selected_user(client, params):
+    user = resources.find_user(client, username=params["username"], pk=params["pk"], uuid=params["uuid"])
+    selected_by_key = params["pk"] is not None or params["uuid"] is not None
+    if user is None and selected_by_key and params["state"] == "present":
+        raise NotFoundError("No user with %s; users are created by username, without pk or uuid" % (
+            "pk %s" % params["pk"] if params["pk"] is not None else "uuid %s" % params["uuid"]))
+    return user
 
 
 def run(module, client):
+    """One lookup, the group lookups a membership change needs, then at most one write (plus set_password)."""
     params = module.params
     validate_params(params)
-    user = resources.find_user(client, username=params["username"], pk=params["pk"], uuid=params["uuid"])
-    if params["state"] == "absent":
-        return ensure_absent(module, client, user)
-    if user is not None:
-        return ensure_updated(module, client, user)
-    if params["pk"] is not None or params["uuid"] is not None:
-        raise NotFoundError("No user with %s; users are created by username, without pk or uuid" % (
-            "pk %s" % params["pk"] if params["pk"] is not None else "uuid %s" % params["uuid"]))
-    return ensure_created(module, client)
+    user = find_selected_user(client, params)
+    resolved = resources.resolve_groups(client, groups_needing_lookup(params, user))
+    plan = plan_user(params, user, resolved)
+    lockout = locks_out(plan)
+    if lockout and not params["allow_self_lockout"]:
+        refuse_self_lockout(resources.token_owner(client)["pk"], user, lockout)
+    after = apply_user_plan(client, plan, params["password"], module.check_mode)
+    return dict(
+        changed=plan["action"] != "none",
+        user=after,
+        changed_fields=plan["changed_fields"],
+        diff=plan_diff(params, plan, after),
+    )
 
 
 def argument_spec():
