@@ -31,6 +31,26 @@ def connection_argument_spec():
     )
 
 
+def user_option_spec():
+    """The options that describe one user, shared by authentik_user and each entry of authentik_users."""
+    return dict(
+        username=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        name=dict(type="str"),
+        email=dict(type="str"),
+        is_active=dict(type="bool"),
+        path=dict(type="str"),
+        type=dict(type="str", choices=["internal", "external", "service_account"]),
+        last_login=dict(type="str"),
+        attributes=dict(type="dict"),
+        attributes_mode=dict(type="str", default="merge", choices=["merge", "replace"]),
+        groups=dict(type="list", elements="str"),
+        groups_mode=dict(type="str", default="add", choices=["add", "remove", "exact"]),
+        password=dict(type="str", no_log=True),
+        update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+    )
+
+
 def build_client(module):
     """A Client from the module's connection options; fails the module when requests is missing."""
     if not HAS_REQUESTS:

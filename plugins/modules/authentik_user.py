@@ -238,9 +238,9 @@ from ansible_collections.akops.authentik.plugins.module_utils.errors import NotF
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
     run_module,
+    user_option_spec,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
-    USER_TYPES,
     groups_needing_lookup,
     locks_out,
     plan_diff,
@@ -279,23 +279,10 @@ def run(module, client):
 
 def argument_spec():
     spec = connection_argument_spec()
+    spec.update(user_option_spec())
     spec.update(
-        username=dict(type="str"),
         pk=dict(type="int"),
         uuid=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        name=dict(type="str"),
-        email=dict(type="str"),
-        is_active=dict(type="bool"),
-        path=dict(type="str"),
-        type=dict(type="str", choices=list(USER_TYPES)),
-        last_login=dict(type="str"),
-        attributes=dict(type="dict"),
-        attributes_mode=dict(type="str", default="merge", choices=["merge", "replace"]),
-        groups=dict(type="list", elements="str"),
-        groups_mode=dict(type="str", default="add", choices=["add", "remove", "exact"]),
-        password=dict(type="str", no_log=True),
-        update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
         allow_self_lockout=dict(type="bool", default=False),
     )
     return spec

@@ -1,0 +1,362 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: akops.authentik contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: authentik_users
+short_description: Converge many authentik users in one task
+version_added: 0.1.0
+description:
+  - Brings a whole list of users to the requested state in one module run, with the same options and semantics
+    as M(akops.authentik.authentik_user) for each entry.
+  - Reads the directory with as few list requests as possible (whole pages, or exact lookups when the list is
+    small next to the directory), resolves each group name once, and sends one write per user that differs.
+    Users that are already up to date cost no request of their own.
+  - Optionally deactivates or deletes the users of a scope that the list does not name (O(purge)).
+  - With C(--check --diff) it is a drift audit of the whole list: one diff per user that would change.
+author:
+  - akops maintainers
+extends_documentation_fragment:
+  - akops.authentik.authentik
+  - akops.authentik.authentik.ACTIONGROUP
+  - akops.authentik.authentik.ATTRIBUTES
+options:
+  users:
+    description:
+      - The users to converge. Each entry takes the options of M(akops.authentik.authentik_user), selected by
+        O(users[].username).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      username:
+        description: The username; selects the user (exact match). Each username may appear once.
+        type: str
+        required: true
+      state:
+        description: V(present) creates or updates the user; V(absent) deletes it when it exists.
+        type: str
+        choices: [present, absent]
+        default: present
+      name:
+        description: The display name.
+        type: str
+      email:
+        description: The email address.
+        type: str
+      is_active:
+        description: Whether the user can log in.
+        type: bool
+      path:
+        description: The user's path, without leading or trailing slash.
+        type: str
+      type:
+        description: The user type.
+        type: str
+        choices: [internal, external, service_account]
+      last_login:
+        description: The last login time as ISO 8601, compared as an instant.
+        type: str
+      attributes:
+        description: Custom attributes, applied as O(users[].attributes_mode) says.
+        type: dict
+      attributes_mode:
+        description: V(merge) (JSON Merge Patch onto the current attributes) or V(replace).
+        type: str
+        choices: [merge, replace]
+        default: merge
+      groups:
+        description: Group names or UUIDs, applied as O(users[].groups_mode) says.
+        type: list
+        elements: str
+      groups_mode:
+        description: V(add), V(remove) or V(exact) membership.
+        type: str
+        choices: [add, remove, exact]
+        default: add
+      password:
+        description: The password; never shown. See O(users[].update_password).
+        type: str
+      update_password:
+        description:
+          - V(on_create) sets the password only when the user is created; V(always) on every run (not idempotent).
+        type: str
+        choices: [on_create, always]
+        default: on_create
+  purge:
+    description:
+      - A scope of users that the list must account for. Users inside it that O(users) does not name are
+        deactivated or deleted, as O(purge_action) says. Users outside the scope are never touched, and neither is
+        the user that owns the API token.
+      - An empty scope is refused, so that a typo cannot purge the whole directory.
+    type: dict
+    suboptions:
+      path_startswith:
+        description: Users whose path starts with this prefix.
+        type: str
+      type:
+        description: Users of these types.
+        type: list
+        elements: str
+        choices: [internal, external, service_account]
+  purge_action:
+    description: What happens to users found by O(purge).
+    type: str
+    choices: [deactivate, delete]
+    default: deactivate
+  allow_self_lockout:
+    description: Allow an entry of O(users) to deactivate or delete the user that owns the API token.
+    type: bool
+    default: false
+  page_size:
+    description:
+      - Users asked for per list request. Servers from 2025.12 on cap it (100 by default); older servers return
+        as many as asked for, so a large value saves requests there.
+    type: int
+    default: 1000
+  parallel:
+    description:
+      - How many writes run at once. V(1) sends them one after the other. Results keep the order of O(users).
+    type: int
+    default: 4
+notes:
+  - A failed write does not stop the others; the task then fails with one line per failed user, and the
+    result still lists what was done.
+seealso:
+  - module: akops.authentik.authentik_user
+"""
+
+EXAMPLES = r"""
+- name: Converge the engineering team
+  akops.authentik.authentik_users:
+    users:
+      - username: jdoe
+        name: Jane Doe
+        email: jdoe@example.com
+        groups: [engineering]
+      - username: asmith
+        name: Al Smith
+        email: al@example.com
+        groups: [engineering, oncall]
+      - username: leaver
+        state: absent
+
+- name: Make staff/berlin exactly this list; deactivate anybody else in it
+  akops.authentik.authentik_users:
+    users: "{{ berlin_staff }}"
+    purge:
+      path_startswith: staff/berlin
+      type: [internal]
+  vars:
+    berlin_staff:
+      - username: jdoe
+        path: staff/berlin
+"""
+
+RETURN = r"""
+counts:
+  description: How many users were created, updated, deleted, deactivated (by O(purge)) and left unchanged.
+  returned: always
+  type: dict
+  sample: {created: 1, updated: 2, deleted: 0, deactivated: 1, unchanged: 996}
+summary:
+  description: The usernames behind each count.
+  returned: always
+  type: dict
+  sample: {created: [jdoe], updated: [asmith, bking], deleted: [], deactivated: [leaver], unchanged: []}
+results:
+  description: One entry per user of O(users) in their order, then the users found by O(purge).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {username: jdoe, action: create, changed: true, changed_fields: [email, name, username]}
+    - {username: asmith, action: none, changed: false, changed_fields: []}
+diff:
+  description: One before/after pair per changed user, each headed by the username.
+  returned: when changed
+  type: list
+  elements: dict
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.akops.authentik.plugins.module_utils import directory, resources
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, refuse_self_lockout
+from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, ValidationError
+from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    build_client,
+    connection_argument_spec,
+    fail_from,
+    user_option_spec,
+)
+from ansible_collections.akops.authentik.plugins.module_utils.users import (
+    groups_needing_lookup,
+    locks_out,
+    plan_diff,
+    plan_user,
+    validate_params,
+)
+
+COUNTS = ("created", "updated", "deleted", "deactivated", "unchanged")
+OUTCOME = {"create": "created", "update": "updated", "delete": "deleted", "none": "unchanged"}
+
+
+def validate_specs(specs):
+    seen = set()
+    for spec in specs:
+        if not spec.get("username"):
+            raise ValidationError("Every entry of users needs a username")
+        if spec["username"] in seen:
+            raise ValidationError("Username %r appears more than once in users" % spec["username"])
+        seen.add(spec["username"])
+        try:
+            validate_params(spec)
+        except ValidationError as error:
+            error.note("in the entry for %r" % spec["username"])
+            raise
+
+
+def in_purge_scope(user, scope):
+    prefix, types = scope.get("path_startswith"), scope.get("type")
+    if prefix is not None and not (user.get("path") or "").startswith(prefix):
+        return False
+    return not types or user.get("type") in types
+
+
+def purge_specs(users, specs, scope, action, owner_pk):
+    """Specs that deactivate or delete the users in scope that the list does not name, in username order."""
+    named = set(spec["username"] for spec in specs)
+    change = {"state": "absent"} if action == "delete" else {"is_active": False}
+    return [dict(change, username=user["username"]) for username, user in sorted(users.items())
+            if username not in named and user["pk"] != owner_pk and in_purge_scope(user, scope)]
+
+
+def plan_all(client, params):
+    """(specs, plans) for the list and the purge, after reading the directory and resolving groups."""
+    specs = params["users"]
+    validate_specs(specs)
+    scope = params["purge"]
+    if scope is not None and not any(scope.values()):
+        raise ValidationError("purge needs path_startswith or type; an empty scope would take in every user")
+    users = directory.read_users(client, [spec["username"] for spec in specs], params["page_size"],
+                                 everything=scope is not None)
+    owner_pk = None
+    if scope is not None:
+        owner_pk = resources.token_owner(client)["pk"]
+        specs = specs + purge_specs(users, specs, scope, params["purge_action"], owner_pk)
+    entries = [entry for spec in specs for entry in groups_needing_lookup(spec, users.get(spec["username"]))]
+    resolved = directory.resolve_group_entries(client, entries, users.values())
+    plans = [plan_user(spec, users.get(spec["username"]), resolved) for spec in specs]
+    guard_self_lockout(client, params, plans, owner_pk)
+    return specs, plans
+
+
+def guard_self_lockout(client, params, plans, owner_pk):
+    lockouts = [(plan, locks_out(plan)) for plan in plans if locks_out(plan)]
+    if not lockouts or params["allow_self_lockout"]:
+        return
+    if owner_pk is None:
+        owner_pk = resources.token_owner(client)["pk"]
+    for plan, action in lockouts:
+        refuse_self_lockout(owner_pk, plan["before"], action)
+
+
+class ClientPerThread(object):
+    """requests.Session is not meant to be shared between threads: each writer thread gets its own client."""
+
+    def __init__(self, module):
+        self._module = module
+        self._local = threading.local()
+        self.clients = []
+
+    def get(self):
+        if not hasattr(self._local, "client"):
+            self._local.client = build_client(self._module)
+            self.clients.append(self._local.client)
+        return self._local.client
+
+
+def carry_out(module, clients, specs, plans):
+    """Apply every plan with bounded concurrency; [(user after, error or None)] in the order of the plans."""
+
+    def apply(index):
+        try:
+            after = apply_user_plan(clients.get(), plans[index], specs[index].get("password"), module.check_mode)
+            return after, None
+        except AuthentikError as error:
+            return None, error
+
+    workers = max(1, min(module.params["parallel"], len(plans) or 1))
+    if workers == 1 or module.check_mode:
+        return [apply(index) for index in range(len(plans))]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(apply, range(len(plans))))
+
+
+def outcome(spec, plan, purged):
+    if purged and plan["action"] == "update":
+        return "deactivated"
+    return OUTCOME[plan["action"]]
+
+
+def report(specs, plans, outcomes, listed):
+    summary = dict((name, []) for name in COUNTS)
+    results, diffs, failures = [], [], []
+    for index, (spec, plan, (after, error)) in enumerate(zip(specs, plans, outcomes)):
+        username = spec["username"]
+        if error is not None:
+            failures.append("%s: %s" % (username, error.msg))
+            results.append(dict(username=username, action=plan["action"], changed=False, failed=True,
+                                changed_fields=plan["changed_fields"], msg=error.msg))
+            continue
+        summary[outcome(spec, plan, index >= listed)].append(username)
+        results.append(dict(username=username, action=plan["action"], changed=plan["action"] != "none",
+                            changed_fields=plan["changed_fields"]))
+        if plan["action"] != "none":
+            diff = plan_diff(spec, plan, after)
+            diff.update(before_header="user %s" % username, after_header="user %s" % username)
+            diffs.append(diff)
+    counts = dict((name, len(usernames)) for name, usernames in summary.items())
+    return dict(changed=bool(diffs), counts=counts, summary=summary, results=results, diff=diffs), failures
+
+
+def main():
+    spec = connection_argument_spec()
+    entry = user_option_spec()
+    entry["username"]["required"] = True
+    spec.update(
+        users=dict(type="list", elements="dict", required=True, options=entry),
+        purge=dict(type="dict", options=dict(
+            path_startswith=dict(type="str"),
+            type=dict(type="list", elements="str", choices=["internal", "external", "service_account"]),
+        )),
+        purge_action=dict(type="str", default="deactivate", choices=["deactivate", "delete"]),
+        allow_self_lockout=dict(type="bool", default=False),
+        page_size=dict(type="int", default=1000),
+        parallel=dict(type="int", default=4),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    clients = ClientPerThread(module)
+    try:
+        specs, plans = plan_all(clients.get(), module.params)
+    except AuthentikError as error:
+        fail_from(module, error)
+    outcomes = carry_out(module, clients, specs, plans)
+    result, failures = report(specs, plans, outcomes, listed=len(module.params["users"]))
+    if failures:
+        writes = sum(1 for plan in plans if plan["action"] != "none")
+        module.fail_json(msg="%d of %d writes failed: %s" % (len(failures), writes, " | ".join(failures)), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
