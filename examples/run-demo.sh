@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export ANSIBLE_COLLECTIONS_PATH="$PWD/build/collections"
-export ANSIBLE_PYTHON_INTERPRETER="$(command -v python)"
+ANSIBLE_PYTHON_INTERPRETER="$(command -v python)"
+export ANSIBLE_PYTHON_INTERPRETER
 export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 
 if [ -z "${AUTHENTIK_URL:-}" ] || [ -z "${AUTHENTIK_TOKEN:-}" ]; then
@@ -20,7 +21,8 @@ if [ -z "${AUTHENTIK_URL:-}" ] || [ -z "${AUTHENTIK_TOKEN:-}" ]; then
   trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
   for _ in $(seq 100); do [ -s "$state/url" ] && break; sleep 0.1; done
   [ -s "$state/url" ] || { echo "the local authentik server did not start:" >&2; cat "$state/server.log" >&2; exit 1; }
-  export AUTHENTIK_URL="$(cat "$state/url")"
+  AUTHENTIK_URL="$(cat "$state/url")"
+  export AUTHENTIK_URL
   echo "== local authentik API server at $AUTHENTIK_URL"
 fi
 

@@ -17,7 +17,7 @@ description:
     partial update (C(PATCH)) with only the differing keys; membership changes use C(add_user) and C(remove_user),
     never a write that replaces the whole member list. An up-to-date group costs one request.
 author:
-  - akops maintainers
+  - akops maintainers (@akops)
 extends_documentation_fragment:
   - akops.authentik.authentik
   - akops.authentik.authentik.ACTIONGROUP

@@ -16,7 +16,7 @@ description:
   - Follows every page of the answer, whatever the server's page size or page size cap.
   - Never changes anything.
 author:
-  - akops maintainers
+  - akops maintainers (@akops)
 extends_documentation_fragment:
   - akops.authentik.authentik
   - akops.authentik.authentik.ACTIONGROUP

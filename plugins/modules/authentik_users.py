@@ -18,9 +18,9 @@ description:
     small next to the directory), resolves each group name once, and sends one write per user that differs.
     Users that are already up to date cost no request of their own.
   - Optionally deactivates or deletes the users of a scope that the list does not name (O(purge)).
-  - With C(--check --diff) it is a drift audit of the whole list: one diff per user that would change.
+  - With C(--check --diff) it is a drift audit of the whole list, with one diff per user that would change.
 author:
-  - akops maintainers
+  - akops maintainers (@akops)
 extends_documentation_fragment:
   - akops.authentik.authentik
   - akops.authentik.authentik.ACTIONGROUP

@@ -106,7 +106,8 @@ def run_playbook(authentik, tmp_path):
         command += ["-" + "v" * verbosity] if verbosity else []
         authentik.clear_requests()
         process = subprocess.run(command, env=ansible_env(tmp_path, env), cwd=str(tmp_path),
-                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+                                 check=False)
         results = []
         if results_file.exists():
             results = [json.loads(line) for line in results_file.read_text().splitlines()]

@@ -105,7 +105,10 @@ def test_group_info_filters_and_pages(run_playbook, authentik, directory):
         info("authentik_group_info", "ordered", ordering="-name", page_size=2),
     ], check=True)
     assert run.rc == 0, run.output
-    names = lambda title: [group["name"] for group in run[title]["groups"]]  # noqa: E731
+
+    def names(title):
+        return [group["name"] for group in run[title]["groups"]]
+
     assert sorted(names("all")) == ["admins-2", "authentik Admins", "engineering", "oncall", "sales"]
     assert all(group["users_obj"] is None for group in run["all"]["groups"])
     assert names("by name") == ["oncall"]

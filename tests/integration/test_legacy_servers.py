@@ -31,8 +31,8 @@ def test_user_ladder_on_older_releases(run_playbook, authentik):
     assert again.last["changed"] is False
     assert len(authentik.requests) == 1
 
-    check = run_playbook([{"name": "check", USER: dict(spec, email="new@example.com", groups_mode="exact",
-                                                         groups=[])}], check=True, diff=True)
+    changed_spec = dict(spec, email="new@example.com", groups_mode="exact", groups=[])
+    check = run_playbook([{"name": "check", USER: changed_spec}], check=True, diff=True)
     assert check.last["changed_fields"] == ["email", "groups"]
     assert check.last["diff"]["after"]["groups"] == []
     assert writes(authentik) == []

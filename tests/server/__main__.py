@@ -74,8 +74,11 @@ def main(argv=None):
         version=args.version,
         ssl_context=tls_context(args.tls_cert, args.tls_key),
     )
+
     # shutdown() blocks until serve_forever returns, so it must run off the main thread.
-    stop = lambda *_: threading.Thread(target=server.stop, daemon=True).start()  # noqa: E731
+    def stop(*signal_args):
+        threading.Thread(target=server.stop, daemon=True).start()
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.pid_file:

@@ -169,7 +169,7 @@ class AuthentikServer:
         credentials = (header or "").strip()
         if credentials == "" or " " not in credentials:
             raise ApiError(403, {"detail": "Authentication credentials were not provided."})
-        scheme, _, key = credentials.partition(" ")
+        scheme, key = credentials.split(" ", 1)
         if scheme.lower() != "bearer":
             raise ApiError(403, {"detail": "Unsupported authentication type"})
         owner = self.store.users.get(self.owner_pk)

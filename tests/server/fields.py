@@ -15,10 +15,11 @@ NOT_DICT = "Value must be a dictionary, and not have any duplicate keys."
 DATETIME_FORMAT = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
 
 # DRF BooleanField accepts these spellings besides real booleans.
+# (1 == True and 0 == 0.0 == False in a set, so the numbers stand for the booleans too.)
 _TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-         "on", "On", "ON", "1", 1, True}
+         "on", "On", "ON", "1", 1}
 _FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE",
-          "off", "Off", "OFF", "0", 0, 0.0, False}
+          "off", "Off", "OFF", "0", 0}
 
 # Django's EmailValidator patterns.
 _EMAIL_USER = re.compile(
@@ -102,7 +103,7 @@ def email(value):
 def is_valid_email(text):
     if "@" not in text or len(text) > 320:
         return False
-    user_part, _, domain = text.rpartition("@")
+    user_part, domain = text.rsplit("@", 1)
     if not _EMAIL_USER.match(user_part):
         return False
     if domain == "localhost" or _EMAIL_DOMAIN.match(domain):
@@ -167,7 +168,7 @@ def uuid_key(item, existing):
     try:
         key = str(uuid.UUID(int=item) if isinstance(item, int) else uuid.UUID(item))
     except (AttributeError, TypeError, ValueError):
-        raise FieldError(f"“{item}” is not a valid UUID.") from None
+        raise FieldError(f"\u201c{item}\u201d is not a valid UUID.") from None
     if key not in existing:
         raise FieldError(f'Invalid pk "{key}" - object does not exist.')
     return key

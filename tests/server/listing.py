@@ -146,7 +146,7 @@ def _model_choices(values, convert, existing, name, errors):
         try:
             key = convert(value)
         except ValueError:
-            errors[name] = [f"“{value}” is not a valid value."]
+            errors[name] = [f"\u201c{value}\u201d is not a valid value."]
             return None
         if key not in existing:
             errors[name] = [INVALID_CHOICE.format(value)]

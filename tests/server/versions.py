@@ -95,7 +95,7 @@ class Version:
 
     def shape(self, model, body):
         """Drop the keys this release does not send."""
-        gone = {f for m, f, _, _ in FIELDS if m == model and not self.has(m, f)}
+        gone = {row[1] for row in FIELDS if row[0] == model and not self.has(row[0], row[1])}
         return {k: v for k, v in body.items() if k not in gone}
 
     # ------------------------------------------------------------ behaviour

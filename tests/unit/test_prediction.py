@@ -30,9 +30,9 @@ def comparable(user):
     return user
 
 
+small_values = st.none() | st.integers(0, 3)
 attributes = st.dictionaries(st.sampled_from(["a", "b", "settings"]),
-                             st.none() | st.integers(0, 3) | st.dictionaries(st.sampled_from(["x", "y"]),
-                                                                              st.none() | st.integers(0, 3)),
+                             small_values | st.dictionaries(st.sampled_from(["x", "y"]), small_values),
                              max_size=3)
 desired = st.fixed_dictionaries({}, optional={
     "name": st.sampled_from(["", "Jane", "Jane Doe"]),

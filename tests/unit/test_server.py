@@ -124,7 +124,7 @@ def test_duplicate_username_is_case_sensitive_and_excludes_self(srv, api):
      {"type": ["Setting a user to internal service account is not allowed."]}),
     ({"username": "u", "name": "x", "groups": [NIL_UUID]},
      {"groups": [f'Invalid pk "{NIL_UUID}" - object does not exist.']}),
-    ({"username": "u", "name": "x", "groups": ["x"]}, {"groups": ["“x” is not a valid UUID."]}),
+    ({"username": "u", "name": "x", "groups": ["x"]}, {"groups": ["\u201cx\u201d is not a valid UUID."]}),
     ({"username": "u", "name": "x", "groups": "x"}, {"groups": ['Expected a list of items but got type "str".']}),
     ({"username": "u", "name": "x", "email": "nope"}, {"email": ["Enter a valid email address."]}),
     ({"username": "u", "name": "x", "is_active": "maybe"}, {"is_active": ["Must be a valid boolean."]}),
@@ -419,7 +419,7 @@ def test_unknown_parent_is_rejected_like_a_related_field(servers):
     assert (response.status_code, response.json()) == (
         400, {"parent": [f'Invalid pk "{NIL_UUID}" - object does not exist.']})
     response = call(srv, "POST", "/core/groups/", json={"name": "x", "parent": "nope"})
-    assert response.json() == {"parent": ["“nope” is not a valid UUID."]}
+    assert response.json() == {"parent": ["\u201cnope\u201d is not a valid UUID."]}
 
 
 def test_superuser_inherited_through_the_old_parent(servers):

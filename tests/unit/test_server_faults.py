@@ -97,7 +97,7 @@ def test_count_and_match_select_requests(srv):
     srv.inject("status", count=2, match={"method": "post", "path_prefix": "/core/users/"}, status=502)
     assert call(srv, "GET", "/core/users/").status_code == 200
     assert call(srv, "POST", "/core/groups/", json={"name": "g"}).status_code == 201
-    assert [create_user(srv).status_code for _ in range(3)] == [502, 502, 201]
+    assert [create_user(srv).status_code for attempt in range(3)] == [502, 502, 201]
     assert [e.get("fault") for e in srv.requests] == [None, None, "status", "status", None]
 
 
