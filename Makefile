@@ -26,7 +26,7 @@ NEWEST_PYTHON  ?= $(firstword $(foreach candidate,\
                     $(shell command -v python3.13 python3.12 2>/dev/null),\
                     $(shell $(candidate) -c 'import sys' >/dev/null 2>&1 && echo $(candidate))))
 
-.PHONY: venv install demo test unit integration clean \
+.PHONY: venv install demo bench test unit integration clean \
         gates-venv gates sanity lint docs docs-check changelog-lint galaxy-check ee-check test-matrix
 
 venv: $(VENV)/.installed
@@ -45,6 +45,10 @@ $(INSTALLED)/MANIFEST.json: $(VENV)/.installed $(SOURCES)
 
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" ./examples/run-demo.sh
+
+# Not part of `make test`: per-user loop vs. uri tasks vs. the bulk module; writes docs/performance.md.
+bench: install
+	$(BIN)/python -m tests.bench.run --output docs/performance.md
 
 unit: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/unit
