@@ -143,3 +143,16 @@ def test_attributes_merge_and_replace(run_playbook, authentik):
     assert find_group(authentik, "ops")["attributes"] == {"keep": 1, "nested": {"a": 1, "b": 2}}
     run_playbook([task("replace", name="ops", attributes={"only": True}, attributes_mode="replace")])
     assert find_group(authentik, "ops")["attributes"] == {"only": True}
+
+
+def test_is_superuser_change_and_check_mode(run_playbook, authentik, people):
+    authentik.add_group(name="admins")
+    check = run_playbook([task("promote", name="admins", is_superuser=True, users=["jdoe"])], check=True, diff=True)
+    assert check.last["changed_fields"] == ["is_superuser", "users"]
+    assert writes(authentik) == []
+    real = run_playbook([task("promote", name="admins", is_superuser=True, users=["jdoe"])], diff=True)
+    assert real.last["diff"] == check.last["diff"]
+    assert real.last["diff"]["after"] == {"name": "admins", "is_superuser": True, "users": ["jdoe"]}
+    assert find_group(authentik, "admins")["is_superuser"] is True
+    assert authentik.find_user("jdoe")["is_superuser"] is True
+    assert [entry["body"] for entry in writes(authentik)] == [{"is_superuser": True}, {"pk": people["jdoe"]["pk"]}]
