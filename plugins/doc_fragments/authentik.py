@@ -35,7 +35,8 @@ options:
   ca_path:
     description:
       - Path to a PEM file with the CA certificates used to verify the server.
-      - If not set, the value of the E(AUTHENTIK_CA_PATH) environment variable is used, else the system's trust store.
+      - If not set, the value of the E(AUTHENTIK_CA_PATH) environment variable is used, else the CA bundle of the
+        C(requests) library (or the one named by E(REQUESTS_CA_BUNDLE)).
     type: path
   timeout:
     description:

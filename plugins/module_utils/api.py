@@ -42,6 +42,18 @@ def normalize_base_url(api_url):
     return url
 
 
+class BearerAuth(requests.auth.AuthBase if HAS_REQUESTS else object):
+    """Sets the bearer header on each request. Given as the session's auth, it also keeps requests from
+    replacing the header with credentials from ~/.netrc or from user:password in the URL."""
+
+    def __init__(self, token):
+        self._header = "Bearer %s" % token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = self._header
+        return request
+
+
 class Client(object):
     """One requests.Session per module run: bearer auth, TLS settings, timeout, retries, JSON in and out."""
 
@@ -56,11 +68,8 @@ class Client(object):
         self._sleep = sleep
         self._token = token
         self._session = requests.Session()
-        self._session.headers.update({
-            "Authorization": "Bearer %s" % token,
-            "Accept": "application/json",
-            "User-Agent": "akops.authentik",
-        })
+        self._session.auth = BearerAuth(token)
+        self._session.headers.update({"Accept": "application/json", "User-Agent": "akops.authentik"})
         # Passed with every request: a session-level setting loses to REQUESTS_CA_BUNDLE in the environment.
         self._verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
 
@@ -118,10 +127,12 @@ class Client(object):
                 # Never follow a redirect: it could carry the token to another address.
                 allow_redirects=False,
             )
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, OSError, ValueError) as exc:
             error = TransportError(method, shown_path, self._redact(_describe(exc)))
-            # A certificate that fails verification will fail the same way on the next attempt.
-            error.transient = not isinstance(exc, requests.exceptions.SSLError)
+            # Only a lost connection or answer may go better on the next attempt; a certificate that fails
+            # verification, a CA file that cannot be read or a malformed request will fail the same way.
+            error.transient = isinstance(exc, requests.exceptions.RequestException) and not isinstance(
+                exc, (requests.exceptions.SSLError, requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL))
             raise error
         status = response.status_code
         if 300 <= status < 400:
@@ -131,23 +142,32 @@ class Client(object):
             error = ApiError(method, shown_path, status, decoded)
             error.retry_after = _retry_after(response.headers.get("Retry-After"))
             raise error
-        if isinstance(decoded, str) or (decoded is None and status != 204):
+        # authentik answers every success but 204 with a JSON object.
+        if status != 204 and not isinstance(decoded, dict):
             raise InvalidResponseError(method, shown_path, status, decoded)
         return decoded
 
-    def paginate(self, path, query=None):
-        """Yield every item of a list endpoint, following authentik's page numbers (pagination.next)."""
+    def paginate(self, path, query=None, first=None):
+        """Yield every item of a list endpoint, following authentik's page numbers (pagination.next).
+
+        `first` is the answer for page 1 when the caller already has it, so that request is not sent twice."""
         params = dict(query or {})
-        page = 1
-        while page:
-            params["page"] = page
-            data = self.get(path, query=params)
+        data = first if first is not None else self.get(path, query=dict(params, page=1))
+        while True:
             yield from data.get("results", [])
             page = (data.get("pagination") or {}).get("next") or 0
+            if not page:
+                return
+            params["page"] = page
+            data = self.get(path, query=params)
 
     def _redact(self, text):
-        # Exception texts from lower layers should never carry the token, but make sure of it.
-        return text.replace(self._token, "********") if self._token else text
+        # Exception texts from lower layers should never carry the token, but make sure of it,
+        # also in the escaped form that a repr() of a header value would show.
+        for form in (self._token, repr(self._token)[1:-1]):
+            if form:
+                text = text.replace(form, "********")
+        return text
 
 
 def _retry_after(value):
@@ -162,6 +182,9 @@ def _retry_after(value):
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:
+        # A "-0000" zone parses as naive; HTTP dates are always UTC.
+        moment = moment.replace(tzinfo=timezone.utc)
     return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
 
 

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import uuid
 
 
 def merge_patch(target, patch):
@@ -55,6 +56,18 @@ def entries_to_resolve(requested, known, mode):
     return match_known(requested, known)[1]
 
 
+def resolve_targets(requested, known, resolved, mode):
+    """The full member set after applying the mode to requested entries.
+
+    Entries are matched against `known` ({key: label} of current members) or looked up in `resolved`
+    ({entry: key}, from the server). In 'remove' mode, entries that are neither are not members: they change
+    nothing."""
+    found, dummy = match_known(requested, known)
+    keys = [found[entry] if entry in found else resolved[entry]
+            for entry in requested if entry in found or entry in resolved]
+    return target_set(known, keys, mode)
+
+
 def target_set(current, requested, mode):
     """The full member set after applying the mode: 'add' (union), 'remove' (difference) or 'exact'."""
     current, requested = set(current), set(requested)
@@ -63,3 +76,20 @@ def target_set(current, requested, mode):
     if mode == "remove":
         return current - requested
     return current | requested
+
+
+def is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def canonical_uuid(value):
+    """authentik's spelling of a UUID (lower case, with hyphens) for any form Python accepts; other values as they are.
+
+    Without it an upper-case UUID would never equal the server's and would look like a change on every run."""
+    if isinstance(value, str) and is_uuid(value):
+        return str(uuid.UUID(value))
+    return value

@@ -30,7 +30,13 @@ def apply_user_plan(client, plan, password, check_mode):
     if plan["body"]:
         user = resources.update_user(client, plan["before"]["pk"], plan["body"])
     if plan["set_password"]:
-        resources.set_password(client, plan["before"]["pk"], password)
+        try:
+            resources.set_password(client, plan["before"]["pk"], password)
+        except AuthentikError as error:
+            if plan["body"]:
+                error.changed = True
+                error.note("the other changes (%s) were saved" % ", ".join(sorted(plan["body"])))
+            raise
     return user
 
 
@@ -53,3 +59,22 @@ def refuse_self_lockout(owner_pk, user, action):
         raise ValidationError(
             "Refusing to %s user %r: it owns the API token this task runs with, so the task would lock itself out; "
             "set allow_self_lockout: true to do it anyway" % (action, user["username"]))
+
+
+def change_group_members(client, group_pk, to_add, to_remove, fields_saved):
+    """add_user / remove_user calls (never a write that replaces the whole member list); an error after some
+    writes says what was already saved, and counts as a change."""
+    done = []
+    calls = [(resources.add_user_to_group, pk, "added %s" % pk) for pk in to_add]
+    calls += [(resources.remove_user_from_group, pk, "removed %s" % pk) for pk in to_remove]
+    for call, user_pk, what in calls:
+        try:
+            call(client, group_pk, user_pk)
+        except AuthentikError as error:
+            saved = ["fields %s" % ", ".join(fields_saved)] if fields_saved else []
+            saved += ["users " + ", ".join(done)] if done else []
+            if saved:
+                error.changed = True
+                error.note("already saved: %s" % "; ".join(saved))
+            raise
+        done.append(what)

@@ -15,20 +15,13 @@ def read_users(client, usernames, page_size, everything=False):
 
     The first list page tells how large the directory is. The rest is read the cheaper way: the remaining
     pages, or one exact lookup per named user still missing, whichever takes fewer requests."""
-    first = client.get(resources.USERS, query={"page_size": page_size, "page": 1})
+    query = {"page_size": page_size}
+    first = client.get(resources.USERS, query=dict(query, page=1))
     users = index_by_username(first.get("results", []))
-    pagination = first.get("pagination") or {}
     missing = [name for name in usernames if name not in users]
-    remaining_pages = max(0, int(pagination.get("total_pages") or 1) - 1)
+    remaining_pages = max(0, int((first.get("pagination") or {}).get("total_pages") or 1) - 1)
     if everything or remaining_pages <= len(missing):
-        query = {"page_size": page_size}
-        page = pagination.get("next") or 0
-        while page:
-            query["page"] = page
-            data = client.get(resources.USERS, query=query)
-            users.update(index_by_username(data.get("results", [])))
-            page = (data.get("pagination") or {}).get("next") or 0
-        return users
+        return index_by_username(client.paginate(resources.USERS, query, first=first))
     for name in missing:
         user = resources.find_user(client, username=name)
         if user is not None:
@@ -41,18 +34,17 @@ def index_by_username(users):
 
 
 def groups_seen(users):
-    """{name: group} for every group that some user is a direct member of, from the users' groups_obj.
+    """({name: group}, {uuid: group}) for the groups that the users read are direct members of (groups_obj).
 
-    Names shared by several groups (possible before authentik 2025.12) are left out, so that a lookup by
-    name reports the ambiguity."""
-    by_name, ambiguous = {}, set()
+    Names are trusted only where authentik keeps them unique (2025.12 and later, whose group entries carry no
+    `parent`): before that a name may belong to a group nobody here is in, and only a lookup can tell."""
+    by_uuid = {}
     for user in users:
         for group in user.get("groups_obj") or []:
-            known = by_name.setdefault(group["name"], group)
-            if known["pk"] != group["pk"]:
-                ambiguous.add(group["name"])
-    by_uuid = dict((group["pk"], group) for group in by_name.values())
-    return dict((name, group) for name, group in by_name.items() if name not in ambiguous), by_uuid
+            by_uuid[group["pk"]] = group
+    if any("parent" in group for group in by_uuid.values()):
+        return {}, by_uuid
+    return dict((group["name"], group) for group in by_uuid.values()), by_uuid
 
 
 def resolve_group_entries(client, entries, users):

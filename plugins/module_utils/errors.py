@@ -30,7 +30,11 @@ class AuthentikError(Exception):
         self.args = (self.msg,)
 
     def to_fail_json(self):
-        return {"msg": self.msg}
+        details = {"msg": self.msg}
+        if getattr(self, "changed", False):
+            # Some writes went through before this error: the task did change the server.
+            details["changed"] = True
+        return details
 
 
 class ValidationError(AuthentikError):
@@ -71,11 +75,13 @@ class ApiError(AuthentikError):
         return self.status in TRANSIENT_STATUSES
 
     def to_fail_json(self):
-        return {"msg": self.msg, "status": self.status, "body": self.body}
+        details = super(ApiError, self).to_fail_json()
+        details.update(status=self.status, body=self.body)
+        return details
 
 
 class InvalidResponseError(ApiError):
-    """A success status without the JSON body authentik always sends: cut off, empty, or not authentik at all."""
+    """A success status without the JSON object authentik always sends: cut off, empty, or not authentik at all."""
 
     def __init__(self, method, path, status, body):
         super(InvalidResponseError, self).__init__(method, path, status, body)
@@ -83,6 +89,8 @@ class InvalidResponseError(ApiError):
             what = "an empty body"
         elif _looks_like_json(body):
             what = "a cut-off JSON body"
+        elif not isinstance(body, str):
+            what = "JSON that is not an object (expected authentik's JSON API; check api_url)"
         else:
             what = "a body that is not JSON (expected authentik's JSON API; check api_url): %s" % server_messages(body)
         self.msg = "%s %s returned HTTP %s with %s" % (method, path, status, what)

@@ -13,7 +13,27 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
-from ansible_collections.akops.authentik.plugins.module_utils.users import is_uuid
+from ansible_collections.akops.authentik.plugins.module_utils.compare import (
+    canonical_uuid,
+    desired_attributes,
+    entries_to_resolve,
+    is_uuid,
+    match_known,
+    resolve_targets,
+)
+
+
+def normalize_group_params(params):
+    """Names without surrounding spaces (authentik trims them), UUIDs in canonical form."""
+    result = dict(params)
+    for field in ("name", "parent"):
+        if isinstance(result.get(field), str):
+            result[field] = canonical_uuid(result[field].strip())
+    if result.get("pk") is not None:
+        result["pk"] = canonical_uuid(result["pk"])
+    if result.get("users") is not None:
+        result["users"] = [entry.strip() if isinstance(entry, str) else entry for entry in result["users"]]
+    return result
 
 
 def validate_group_params(params):
@@ -84,6 +104,7 @@ def predict_group(group, patch, member_pks=None, member_info=None, group_info=No
     if "parent" in patch:
         result["parent_name"] = _group_name(patch["parent"], group_info)
     if member_pks is not None:
+        member_info = member_info or {}
         result["users"] = sorted(member_pks)
         if result.get("users_obj") is not None or member_info:
             result["users_obj"] = [member_info.get(pk, {"pk": pk}) for pk in result["users"]]
@@ -122,3 +143,83 @@ def group_view(group, managed, group_info=None):
         else:
             view[field] = copy.deepcopy(group.get(field))
     return view
+
+
+# ---------------------------------------------------------------- planning from the module's parameters
+
+SCALARS = ("name", "is_superuser")
+PARTIAL_USER_KEYS = ("pk", "username", "name", "is_active", "last_login", "email", "attributes", "uid")
+
+
+def group_scalars(params):
+    return dict((field, params[field]) for field in SCALARS if params.get(field) is not None)
+
+
+def group_managed_fields(params):
+    return [field for field in SCALARS + ("parent", "attributes", "users") if params.get(field) is not None]
+
+
+def planned_group_attributes(group, params):
+    if params.get("attributes") is None:
+        return None
+    return desired_attributes(group.get("attributes"), params["attributes"], params.get("attributes_mode") or "merge")
+
+
+def members_needing_lookup(params, group):
+    """Users (names or pks) that only the server can resolve: those that would change membership."""
+    if params.get("users") is None:
+        return []
+    return entries_to_resolve(params["users"], current_members(group), params.get("users_mode") or "add")
+
+
+def target_members(params, group, resolved):
+    """(the full set of member pks, or None when members are not managed; {pk: partial user} for the diff).
+
+    `resolved` maps the entries named by members_needing_lookup() to user objects."""
+    if params.get("users") is None:
+        return None, {}
+    resolved_pks = dict((entry, user["pk"]) for entry, user in resolved.items())
+    targets = resolve_targets(params["users"], current_members(group), resolved_pks,
+                              params.get("users_mode") or "add")
+    member_info = dict((user["pk"], user) for user in group.get("users_obj") or [])
+    member_info.update((user["pk"], dict((key, user.get(key)) for key in PARTIAL_USER_KEYS))
+                       for user in resolved.values())
+    return targets, member_info
+
+
+def known_parents(group):
+    """{uuid: name} of the group's current parent(s), from the fields the server returned."""
+    if not group:
+        return {}
+    if uses_parents_list(group):
+        names = dict((parent["pk"], parent.get("name")) for parent in group.get("parents_obj") or [])
+        return dict((pk, names.get(pk, pk)) for pk in group.get("parents") or [])
+    if group.get("parent"):
+        return {group["parent"]: group.get("parent_name") or group["parent"]}
+    return {}
+
+
+def parent_needing_lookup(params, group):
+    """The requested parent when only the server can resolve it (it is not the current parent), else None."""
+    requested = params.get("parent")
+    if not requested or match_known([requested], known_parents(group))[0]:
+        return None
+    return requested
+
+
+def target_parent(params, group, resolved_parent):
+    """(manage the parent?, the value to send in the server's shape, {uuid: group} for the diff).
+
+    The shape comes from the group itself, or for a new group from the parent looked up."""
+    requested = params.get("parent")
+    known = known_parents(group)
+    group_info = dict((pk, {"pk": pk, "name": name}) for pk, name in known.items())
+    if requested is None or (not requested and not group):
+        # Not managed; or asked for no parent on a group that does not exist yet and so has none.
+        return False, None, group_info
+    if not requested:
+        return True, parent_value(None, uses_parents_list(group)), group_info
+    if resolved_parent is None:
+        return True, parent_value(match_known([requested], known)[0][requested], uses_parents_list(group)), group_info
+    group_info[resolved_parent["pk"]] = resolved_parent
+    return True, parent_value(resolved_parent["pk"], uses_parents_list(group or resolved_parent)), group_info

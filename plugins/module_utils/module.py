@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.akops.authentik.plugins.module_utils.api import (
@@ -15,6 +17,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.api import (
     Client,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
+from ansible_collections.akops.authentik.plugins.module_utils.users import USER_TYPES
 
 
 def connection_argument_spec():
@@ -40,7 +43,7 @@ def user_option_spec():
         email=dict(type="str"),
         is_active=dict(type="bool"),
         path=dict(type="str"),
-        type=dict(type="str", choices=["internal", "external", "service_account"]),
+        type=dict(type="str", choices=list(USER_TYPES)),
         last_login=dict(type="str"),
         attributes=dict(type="dict"),
         attributes_mode=dict(type="str", default="merge", choices=["merge", "replace"]),
@@ -51,14 +54,29 @@ def user_option_spec():
     )
 
 
-def build_client(module):
-    """A Client from the module's connection options; fails the module when requests is missing."""
+def connection_problem(params):
+    """Why the connection options cannot work, or None; checked before any request."""
+    if not params["api_url"].lower().startswith(("http://", "https://")):
+        return "api_url must start with http:// or https://, got %r" % params["api_url"]
+    token = params["api_token"]
+    if not token.strip() or any(char.isspace() or ord(char) < 32 for char in token):
+        # A header cannot carry it, and the error requests would raise would show the token.
+        return "api_token is empty or contains spaces, line breaks or control characters"
+    if params["ca_path"] and not os.path.isfile(params["ca_path"]):
+        return "ca_path %r is not a readable file" % params["ca_path"]
+    return None
+
+
+def build_client(module, warn=True):
+    """A Client from the module's connection options; fails the module when requests is missing or the
+    options cannot work. `warn` is off for the extra clients of parallel writers, so warnings appear once."""
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
-    if not params["api_url"].lower().startswith(("http://", "https://")):
-        module.fail_json(msg="api_url must start with http:// or https://, got %r" % params["api_url"])
-    if not params["validate_certs"] and params["api_url"].lower().startswith("https://"):
+    problem = connection_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
+    if not params["validate_certs"] and params["api_url"].lower().startswith("https://") and warn:
         module.warn("validate_certs is false: the server's TLS certificate is not verified")
     return Client(
         params["api_url"],

@@ -15,7 +15,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     AuthentikError,
     NotFoundError,
 )
-from ansible_collections.akops.authentik.plugins.module_utils.users import is_uuid
+from ansible_collections.akops.authentik.plugins.module_utils.compare import is_uuid
 
 USERS = "/core/users/"
 GROUPS = "/core/groups/"
@@ -28,19 +28,30 @@ def user_path(pk):
 def find_user(client, username=None, pk=None, uuid=None):
     """The user selected by pk, uuid or exact username, or None. Costs exactly one request."""
     if pk is not None:
-        try:
-            return client.get(user_path(pk))
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return get_or_none(client, user_path(pk))
     query = {"uuid": uuid} if uuid is not None else {"username": username}
     results = list_page(client, USERS, query)
     # The filter is exact; checking again guards against a server that ignored it. Servers before 2023.10
-    # filter by uuid but do not return it, so a missing key is left to the server's filter.
+    # filter by uuid without returning it: there the server's filter is trusted only for a single answer.
     key, value = next(iter(query.items()))
-    matches = [user for user in results if key not in user or str(user[key]) == str(value)]
+    matches = [user for user in results if str(user.get(key)) == str(value)]
+    if not matches and len(results) == 1 and key not in results[0]:
+        matches = results
     return matches[0] if matches else None
+
+
+def is_missing(error):
+    """authentik's 404 for an object that does not exist: a JSON {"detail": ...}, not some other server's page."""
+    return error.status == 404 and isinstance(error.body, dict)
+
+
+def get_or_none(client, path, query=None):
+    try:
+        return client.get(path, query=query)
+    except ApiError as exc:
+        if is_missing(exc):
+            return None
+        raise
 
 
 def list_page(client, path, query):
@@ -87,7 +98,7 @@ def _update(client, path, patch, what):
     try:
         return client.patch(path, body=patch)
     except ApiError as exc:
-        if exc.status != 404:
+        if not is_missing(exc):
             raise
     raise NotFoundError("%s was deleted after it was read; nothing was changed" % what)
 
@@ -106,7 +117,7 @@ def _delete(client, path):
     try:
         client.delete(path)
     except ApiError as exc:
-        if exc.status != 404:
+        if not is_missing(exc):
             raise
 
 
@@ -136,12 +147,7 @@ def find_group_by_key(client, name=None, pk=None, include_users=False):
     """The group selected by UUID or exact name, or None; more than one group of that name is an error."""
     query = group_query(include_users)
     if pk is not None:
-        try:
-            return client.get(group_path(pk), query=query)
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return get_or_none(client, group_path(pk), query)
     results = list_page(client, GROUPS, dict(query, name=name))
     matches = [group for group in results if group.get("name") == name]
     if len(matches) > 1:

@@ -10,14 +10,14 @@ __metaclass__ = type
 
 import copy
 import re
-import uuid as uuid_lib
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.akops.authentik.plugins.module_utils.compare import (
+    canonical_uuid,
     desired_attributes,
     entries_to_resolve,
-    match_known,
-    target_set,
+    is_uuid,
+    resolve_targets,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 
@@ -39,6 +39,23 @@ _ISO_RE = re.compile(
 
 # ---------------------------------------------------------------- validation
 
+TRIMMED_FIELDS = ("username", "name", "email", "path")
+
+
+def normalize_params(params):
+    """The parameters as authentik will store them: text without surrounding spaces (its serializers trim them),
+    UUIDs in canonical form. Comparing anything else would report a change on every run."""
+    result = dict(params)
+    for field in TRIMMED_FIELDS:
+        if isinstance(result.get(field), str):
+            result[field] = result[field].strip()
+    if result.get("uuid") is not None:
+        result["uuid"] = canonical_uuid(result["uuid"])
+    if result.get("groups") is not None:
+        result["groups"] = [canonical_uuid(entry.strip()) if isinstance(entry, str) else entry
+                            for entry in result["groups"]]
+    return result
+
 
 def validate_params(params):
     """Raise ValidationError for input authentik would refuse, before any request is sent."""
@@ -49,6 +66,7 @@ def validate_params(params):
         ("uuid", _uuid_problem),
         ("last_login", _last_login_problem),
         ("groups", _groups_problem),
+        ("password", _password_problem),
     )
     for field, check in checks:
         value = params.get(field)
@@ -92,18 +110,15 @@ def _last_login_problem(value):
     return None if parse_instant(value) else "%r is not an ISO 8601 date and time" % value
 
 
+def _password_problem(value):
+    # authentik 2026.2 and later refuse it; older releases would set an empty, usable password.
+    return "must not be empty" if not value else None
+
+
 def _groups_problem(value):
     if any(not isinstance(item, str) or not item.strip() for item in value):
         return "every entry must be a non-empty group name or UUID"
     return None
-
-
-def is_uuid(value):
-    try:
-        uuid_lib.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- instants
@@ -304,14 +319,11 @@ def _target_groups(spec, user, resolved):
     requested = spec.get("groups")
     if requested is None:
         return None, {}
-    known = current_groups(user)
-    found, dummy = match_known(requested, known)
-    # In 'remove' mode, entries that are not memberships are neither found nor resolved: they change nothing.
-    requested_pks = [found[entry] if entry in found else resolved[entry]["pk"]
-                     for entry in requested if entry in found or entry in resolved]
+    resolved_pks = dict((entry, group["pk"]) for entry, group in resolved.items())
+    targets = resolve_targets(requested, current_groups(user), resolved_pks, spec.get("groups_mode") or "add")
     group_info = dict((group["pk"], group) for group in user.get("groups_obj") or [])
     group_info.update((group["pk"], group) for group in resolved.values())
-    return target_set(known, requested_pks, spec.get("groups_mode") or "add"), group_info
+    return targets, group_info
 
 
 def locks_out(plan):

@@ -129,6 +129,7 @@ group:
   description:
     - The group as the server returned it after the change, or as found when nothing changed; in check mode, as
       the server would return it. Empty after O(state=absent).
+    - After membership changes, C(users) and C(users_obj) are computed from the calls made, not read again.
   returned: always
   type: dict
   sample:
@@ -153,22 +154,22 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.compare import (
-    desired_attributes,
-    entries_to_resolve,
-    match_known,
-    target_set,
-)
+from ansible_collections.akops.authentik.plugins.module_utils.converge import change_group_members
 from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
 from ansible_collections.akops.authentik.plugins.module_utils.groups import (
     build_group_patch,
-    current_members,
+    group_managed_fields,
+    group_scalars,
     group_view,
+    members_needing_lookup,
     membership_changes,
     new_group,
-    parent_value,
+    normalize_group_params,
+    parent_needing_lookup,
+    planned_group_attributes,
     predict_group,
-    uses_parents_list,
+    target_members,
+    target_parent,
     validate_group_params,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
@@ -176,71 +177,13 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
     run_module,
 )
 
-SCALARS = ("name", "is_superuser")
 
-
-def plan_members(client, group, params):
-    """(target set of user pks or None, {pk: user}); looks up only users that change membership."""
-    requested = params["users"]
-    if requested is None:
-        return None, {}
-    mode = params["users_mode"]
-    known = current_members(group)
-    found, dummy = match_known(requested, known)
-    resolved = resources.resolve_users(client, entries_to_resolve(requested, known, mode))
-    requested_pks = [found[entry] if entry in found else resolved[entry]["pk"]
-                     for entry in requested if entry in found or entry in resolved]
-    member_info = dict((user["pk"], user) for user in group.get("users_obj") or [])
-    member_info.update((user["pk"], _partial_user(user)) for user in resolved.values())
-    return target_set(known, requested_pks, mode), member_info
-
-
-def _partial_user(user):
-    keys = ("pk", "username", "name", "is_active", "last_login", "email", "attributes", "uid")
-    return dict((key, user.get(key)) for key in keys)
-
-
-def known_parents(group):
-    """{uuid: name} of the group's current parent(s), from the fields the server returned."""
-    if uses_parents_list(group):
-        names = dict((parent["pk"], parent.get("name")) for parent in group.get("parents_obj") or [])
-        return dict((pk, names.get(pk, pk)) for pk in group.get("parents") or [])
-    if group.get("parent"):
-        return {group["parent"]: group.get("parent_name") or group["parent"]}
-    return {}
-
-
-def plan_parent(client, group, params):
-    """(manage_parent, value in the server's shape, {uuid: group}); looks the parent up only when it changes."""
-    requested = params["parent"]
-    if requested is None:
-        return False, None, {}
-    known = known_parents(group) if group else {}
-    group_info = dict((pk, {"pk": pk, "name": name}) for pk, name in known.items())
-    if not requested:
-        return True, parent_value(None, uses_parents_list(group) if group else True), group_info
-    found, dummy = match_known([requested], known)
-    if requested in found:
-        parent_pk, shape_source = found[requested], group
-    else:
-        parent_group = resources.find_group(client, requested)
-        parent_pk, shape_source = parent_group["pk"], group or parent_group
-        group_info[parent_pk] = parent_group
-    return True, parent_value(parent_pk, uses_parents_list(shape_source)), group_info
-
-
-def planned_attributes(group, params):
-    if params["attributes"] is None:
-        return None
-    return desired_attributes(group.get("attributes"), params["attributes"], params["attributes_mode"])
-
-
-def managed_fields(params):
-    return [field for field in SCALARS + ("parent", "attributes", "users") if params.get(field) is not None]
-
-
-def scalars(params):
-    return dict((field, params[field]) for field in SCALARS if params.get(field) is not None)
+def lookups(client, params, group):
+    """The server lookups a change needs, and only those: members and a parent that are not already known."""
+    users = resources.resolve_users(client, members_needing_lookup(params, group or {}))
+    parent_entry = parent_needing_lookup(params, group)
+    parent = resources.find_group(client, parent_entry) if parent_entry else None
+    return users, parent
 
 
 def ensure_absent(module, client, group):
@@ -256,28 +199,26 @@ def ensure_absent(module, client, group):
     )
 
 
-def ensure_created(module, client):
-    params = module.params
-    manage_parent, parent, group_info = plan_parent(client, None, params)
-    member_pks, member_info = plan_members(client, {}, params)
-    body = build_group_patch({}, scalars(params), planned_attributes({}, params), parent, manage_parent)
+def ensure_created(module, client, params):
+    users, parent = lookups(client, params, None)
+    manage_parent, parent_field, group_info = target_parent(params, None, parent)
+    member_pks, member_info = target_members(params, {}, users)
+    body = build_group_patch({}, group_scalars(params), planned_group_attributes({}, params), parent_field,
+                             manage_parent)
     if member_pks:
+        # A new group may get its members in the create itself: there is nothing to replace yet.
         body["users"] = sorted(member_pks)
-    if module.check_mode:
-        group = new_group(body, member_info, group_info)
-    else:
-        group = resources.create_group(client, body)
-    changed_fields = sorted(body)
-    managed = managed_fields(params)
-    return dict(changed=True, group=group, changed_fields=changed_fields,
-                diff=dict(before={}, after=group_view(group, managed, group_info)))
+    group = new_group(body, member_info, group_info) if module.check_mode else resources.create_group(client, body)
+    return dict(changed=True, group=group, changed_fields=sorted(body),
+                diff=dict(before={}, after=group_view(group, group_managed_fields(params), group_info)))
 
 
-def ensure_updated(module, client, group):
-    params = module.params
-    manage_parent, parent, group_info = plan_parent(client, group, params)
-    member_pks, member_info = plan_members(client, group, params)
-    patch = build_group_patch(group, scalars(params), planned_attributes(group, params), parent, manage_parent)
+def ensure_updated(module, client, params, group):
+    users, parent = lookups(client, params, group)
+    manage_parent, parent_field, group_info = target_parent(params, group, parent)
+    member_pks, member_info = target_members(params, group, users)
+    patch = build_group_patch(group, group_scalars(params), planned_group_attributes(group, params), parent_field,
+                              manage_parent)
     to_add, to_remove = membership_changes(group.get("users") or [], member_pks)
     members_after = member_pks if (to_add or to_remove) else None
     if module.check_mode:
@@ -285,29 +226,26 @@ def ensure_updated(module, client, group):
     else:
         # The PATCH answer is the new group (no re-read); membership calls follow it.
         after = resources.update_group(client, group["pk"], patch) if patch else group
-        for user_pk in to_add:
-            resources.add_user_to_group(client, group["pk"], user_pk)
-        for user_pk in to_remove:
-            resources.remove_user_from_group(client, group["pk"], user_pk)
+        change_group_members(client, group["pk"], to_add, to_remove, fields_saved=sorted(patch))
         after = predict_group(after, {}, members_after, member_info, group_info)
     changed_fields = sorted(patch) + (["users"] if members_after is not None else [])
-    managed = managed_fields(params)
+    managed = group_managed_fields(params)
     return dict(changed=bool(changed_fields), group=after, changed_fields=changed_fields,
                 diff=dict(before=group_view(group, managed, group_info), after=group_view(after, managed, group_info)))
 
 
 def run(module, client):
-    params = module.params
+    params = normalize_group_params(module.params)
     validate_group_params(params)
     group = resources.find_group_by_key(client, name=params["name"], pk=params["pk"],
                                         include_users=params["users"] is not None)
     if params["state"] == "absent":
         return ensure_absent(module, client, group)
     if group is not None:
-        return ensure_updated(module, client, group)
+        return ensure_updated(module, client, params, group)
     if params["pk"] is not None:
         raise NotFoundError("No group with pk %s; groups are created by name, without pk" % params["pk"])
-    return ensure_created(module, client)
+    return ensure_created(module, client, params)
 
 
 def argument_spec():

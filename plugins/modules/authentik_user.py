@@ -243,6 +243,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     groups_needing_lookup,
     locks_out,
+    normalize_params,
     plan_diff,
     plan_user,
     validate_params,
@@ -260,7 +261,7 @@ def find_selected_user(client, params):
 
 def run(module, client):
     """One lookup, the group lookups a membership change needs, then at most one write (plus set_password)."""
-    params = module.params
+    params = normalize_params(module.params)
     validate_params(params)
     user = find_selected_user(client, params)
     resolved = resources.resolve_groups(client, groups_needing_lookup(params, user))

@@ -199,8 +199,10 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
     user_option_spec,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
+    USER_TYPES,
     groups_needing_lookup,
     locks_out,
+    normalize_params,
     plan_diff,
     plan_user,
     validate_params,
@@ -226,8 +228,13 @@ def validate_specs(specs):
 
 
 def in_purge_scope(user, scope):
-    prefix, types = scope.get("path_startswith"), scope.get("type")
-    if prefix is not None and not (user.get("path") or "").startswith(prefix):
+    """Whole path segments count: staff/berlin takes in staff/berlin and staff/berlin/x, not staff/berlin2.
+    Internal service accounts (outposts) are never in scope; authentik refuses to change them anyway."""
+    if user.get("type") == "internal_service_account":
+        return False
+    prefix, types = (scope.get("path_startswith") or "").strip("/"), scope.get("type")
+    path = user.get("path") or ""
+    if prefix and not (path == prefix or path.startswith(prefix + "/")):
         return False
     return not types or user.get("type") in types
 
@@ -242,7 +249,7 @@ def purge_specs(users, specs, scope, action, owner_pk):
 
 def plan_all(client, params):
     """(specs, plans) for the list and the purge, after reading the directory and resolving groups."""
-    specs = params["users"]
+    specs = [normalize_params(spec) for spec in params["users"]]
     validate_specs(specs)
     scope = params["purge"]
     if scope is not None and not any(scope.values()):
@@ -261,7 +268,7 @@ def plan_all(client, params):
 
 
 def guard_self_lockout(client, params, plans, owner_pk):
-    lockouts = [(plan, locks_out(plan)) for plan in plans if locks_out(plan)]
+    lockouts = [(plan, action) for plan, action in ((plan, locks_out(plan)) for plan in plans) if action]
     if not lockouts or params["allow_self_lockout"]:
         return
     if owner_pk is None:
@@ -276,12 +283,12 @@ class ClientPerThread(object):
     def __init__(self, module):
         self._module = module
         self._local = threading.local()
-        self.clients = []
+        # The first client, made before any thread, gives the connection warnings once.
+        self._local.client = build_client(module)
 
     def get(self):
         if not hasattr(self._local, "client"):
-            self._local.client = build_client(self._module)
-            self.clients.append(self._local.client)
+            self._local.client = build_client(self._module, warn=False)
         return self._local.client
 
 
@@ -294,6 +301,9 @@ def carry_out(module, clients, specs, plans):
             return after, None
         except AuthentikError as error:
             return None, error
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # One user's unexpected failure must not lose the report of the others' writes.
+            return None, AuthentikError("unexpected %s: %s" % (type(error).__name__, error))
 
     workers = max(1, min(module.params["parallel"], len(plans) or 1))
     if workers == 1 or module.check_mode:
@@ -302,7 +312,7 @@ def carry_out(module, clients, specs, plans):
         return list(pool.map(apply, range(len(plans))))
 
 
-def outcome(spec, plan, purged):
+def outcome(plan, purged):
     if purged and plan["action"] == "update":
         return "deactivated"
     return OUTCOME[plan["action"]]
@@ -318,7 +328,7 @@ def report(specs, plans, outcomes, listed):
             results.append(dict(username=username, action=plan["action"], changed=False, failed=True,
                                 changed_fields=plan["changed_fields"], msg=error.msg))
             continue
-        summary[outcome(spec, plan, index >= listed)].append(username)
+        summary[outcome(plan, index >= listed)].append(username)
         results.append(dict(username=username, action=plan["action"], changed=plan["action"] != "none",
                             changed_fields=plan["changed_fields"]))
         if plan["action"] != "none":
@@ -337,7 +347,7 @@ def main():
         users=dict(type="list", elements="dict", required=True, options=entry),
         purge=dict(type="dict", options=dict(
             path_startswith=dict(type="str"),
-            type=dict(type="list", elements="str", choices=["internal", "external", "service_account"]),
+            type=dict(type="list", elements="str", choices=list(USER_TYPES)),
         )),
         purge_action=dict(type="str", default="deactivate", choices=["deactivate", "delete"]),
         allow_self_lockout=dict(type="bool", default=False),

@@ -1,5 +1,8 @@
 """akops.authentik.authentik_user through the real ansible-playbook against the local authentik server."""
 
+import http.server
+import threading
+
 import pytest
 
 from tests.integration.conftest import TOKEN, writes
@@ -294,14 +297,30 @@ def test_password_always_sets_and_reports_changed(run_playbook, authentik):
 
 
 def test_failed_password_on_create_deletes_the_new_user(run_playbook, authentik):
-    # authentik refuses a blank password with 400; the half-made account must not stay behind.
-    run = run_playbook([task("create", username="halfmade", name="H", password="")])
+    new_pk = authentik.store.next_pk
+    authentik.inject("status", count=5, status=503,
+                     match={"method": "POST", "path_prefix": "/core/users/%d/set_password/" % new_pk})
+    run = run_playbook([task("create", username="halfmade", name="H", password="Half-pw-1", retries=1,
+                             retry_delay=0.01)])
     assert run.rc != 0
-    assert "set_password" in run.last["msg"]
-    assert "deleted again" in run.last["msg"]
-    assert run.last["status"] == 400
+    assert run.last["msg"].startswith("POST /api/v3/core/users/%d/set_password/ returned HTTP 503" % new_pk)
+    assert run.last["msg"].endswith("; gave up after 2 attempts; the user created in this run was deleted again, "
+                                    "so a rerun starts clean")
+    assert run.last["status"] == 503
     assert authentik.find_user("halfmade") is None
-    assert methods(authentik) == ["GET", "POST", "POST", "DELETE"]
+    assert methods(authentik) == ["GET", "POST", "POST", "POST", "DELETE"]
+
+
+def test_failed_password_after_a_saved_patch_reports_changed(run_playbook, authentik):
+    user = authentik.add_user(username="partial", name="P")
+    authentik.inject("status", count=5, status=503,
+                     match={"method": "POST", "path_prefix": "/core/users/%d/set_password/" % user["pk"]})
+    run = run_playbook([task("update", username="partial", name="P2", password="Pw-2", update_password="always",
+                             retries=0)])
+    assert run.rc != 0
+    assert run.last["changed"] is True
+    assert run.last["msg"].endswith("; the other changes (name) were saved")
+    assert authentik.find_user("partial")["name"] == "P2"
 
 
 # ---------------------------------------------------------------- selection, rename, absent
@@ -390,6 +409,9 @@ def test_last_login_is_compared_as_an_instant(run_playbook, authentik):
     (dict(username="jdoe", type="internal_service_account"), "value of type must be one of"),
     (dict(uuid="not-a-uuid"), "Invalid uuid: 'not-a-uuid' is not a UUID"),
     (dict(username="jdoe", last_login="yesterday"), "Invalid last_login: 'yesterday' is not an ISO 8601"),
+    (dict(username="jdoe", password=""), "Invalid password: must not be empty"),
+    (dict(username="jdoe", api_token="tok\nen"), "api_token is empty or contains spaces, line breaks or control"),
+    (dict(username="jdoe", ca_path="/nonexistent/ca.pem"), "ca_path '/nonexistent/ca.pem' is not a readable file"),
 ])
 def test_bad_input_fails_before_any_request(run_playbook, authentik, args, message):
     run = run_playbook([task("bad", **args)])
@@ -443,3 +465,42 @@ def test_token_and_password_never_in_output_at_vvvv(run_playbook, authentik):
     assert secret_password not in run.output
     assert all(TOKEN not in str(entry) and secret_password not in str(entry) for entry in authentik.requests)
     assert authentik.check_password("quiet", secret_password)
+
+
+def test_surrounding_spaces_and_uuid_spelling_do_not_cause_changes(run_playbook, authentik):
+    staff = authentik.add_group(name="staff")
+    oncall = authentik.add_group(name="oncall")
+    user = authentik.add_user(username="spacey", name="Jane", email="j@example.com", groups=[staff["pk"], oncall["pk"]])
+    loud_uuid = oncall["pk"].upper()
+    run = run_playbook([task("same", username=" spacey ", name="Jane ", email=" j@example.com",
+                             groups=[" staff", loud_uuid])])
+    assert run.last["changed"] is False
+    assert methods(authentik) == ["GET"]
+    by_uuid = run_playbook([task("by uuid", uuid=user["uuid"].upper(), name="Jane")])
+    assert by_uuid.last["changed"] is False
+    removed = run_playbook([task("remove", username="spacey", groups=[loud_uuid], groups_mode="remove")])
+    assert removed.last["changed"] is True
+    assert authentik.find_user("spacey")["groups"] == [staff["pk"]]
+
+
+def test_absent_by_pk_on_a_server_that_is_not_authentik_fails(run_playbook, authentik):
+    class Html404(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "10")
+            self.end_headers()
+            self.wfile.write(b"<h1>x</h1>")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Html404)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        run = run_playbook([task("absent", pk=5, state="absent", api_url="http://127.0.0.1:%d" % httpd.server_address[1])])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert run.rc != 0
+    assert "not authentik's JSON (check api_url)" in run.last["msg"]

@@ -179,3 +179,23 @@ def test_parallel_writes_keep_the_order(run_playbook, authentik):
     assert run.rc == 0, run.output
     assert run.last["summary"]["created"] == [spec["username"] for spec in specs]
     assert all(authentik.find_user(spec["username"]) for spec in specs)
+
+
+def test_purge_scope_is_whole_path_segments_and_spares_outposts(run_playbook, authentik):
+    authentik.add_user(username="berlin", name="B", path="staff/berlin")
+    authentik.add_user(username="berlin-sub", name="S", path="staff/berlin/it")
+    authentik.add_user(username="berlin2", name="B2", path="staff/berlin2")
+    authentik.add_user(username="outpost", name="O", path="staff/berlin", type="internal_service_account")
+    run = run_playbook([bulk([{"username": "berlin"}], purge={"path_startswith": "staff/berlin"})])
+    assert run.rc == 0, run.output
+    assert run.last["summary"]["deactivated"] == ["berlin-sub"]
+    assert authentik.find_user("berlin2")["is_active"] is True
+    assert authentik.find_user("outpost")["is_active"] is True
+
+
+def test_entries_are_normalized_like_authentik_stores_them(run_playbook, authentik):
+    team = authentik.add_group(name="team")
+    authentik.add_user(username="trim", name="T", groups=[team["pk"]])
+    run = run_playbook([bulk([{"username": " trim ", "name": "T ", "groups": [team["pk"].upper()]}])])
+    assert run.last["changed"] is False
+    assert by_kind(authentik) == ["list"]

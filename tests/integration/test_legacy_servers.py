@@ -94,3 +94,16 @@ def test_uncapped_pages_are_followed(run_playbook, authentik):
     assert len(run["all"]["users"]) == len(run["small"]["users"]) == 230
     # Before 2025.12 there is no cap: one request for everything, five with 50 a page.
     assert len(authentik.requests) == 1 + 5
+
+
+def test_bulk_does_not_trust_names_seen_on_servers_with_duplicate_names(run_playbook, authentik):
+    """Before 2025.12 a name seen in one user's groups may also belong to a group nobody here is in."""
+    seen = authentik.add_group(name="dup")
+    authentik.add_group(name="dup")
+    authentik.add_user(username="member", name="M", groups=[seen["pk"]])
+    authentik.add_user(username="joiner", name="J")
+    run = run_playbook([{"name": "bulk", "akops.authentik.authentik_users": {
+        "users": [{"username": "joiner", "groups": ["dup"]}]}}])
+    assert run.rc != 0
+    assert run.last["msg"] == "Group name 'dup' matches 2 groups; use the group's UUID instead"
+    assert writes(authentik) == []
