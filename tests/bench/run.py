@@ -136,8 +136,8 @@ def single_task_overhead(srv, tmp, repeats):
     set_drift(srv, [spec], 0)
     play = {"hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "ping", "ansible.builtin.ping": {}, "loop": list(range(repeats))},
-        {"name": "user", "akops.authentik.authentik_user": dict(connection(srv), username=spec["username"],
-                                                                 name=spec["name"]), "loop": list(range(repeats))},
+        {"name": "user", "loop": list(range(repeats)),
+         "akops.authentik.authentik_user": dict(connection(srv), username=spec["username"], name=spec["name"])},
     ]}
     path = tmp / "overhead.yml"
     path.write_text(json.dumps([play]))
@@ -204,8 +204,8 @@ def write_report(options, rows, budgets, memory, overhead, imports):
         "# Performance",
         "",
         "Measured by `make bench` on this repository's CI machine size (2 cores), against the local authentik API",
-        "server on loopback, seeded with N users in %d groups, with authentik's page cap of %d." % (len(GROUPS),
-                                                                                                PAGE_CAP),
+        "server on loopback, seeded with N users in %d groups, with authentik's page cap of %d."
+        % (len(GROUPS), PAGE_CAP),
         "Every approach converges the same list of N users (name, email, one group each):",
         "",
         "- **(a)** a loop of `akops.authentik.authentik_user`, one task per user;",
