@@ -38,18 +38,14 @@ class PlaybookRun(object):
 
 @pytest.fixture(scope="session")
 def server():
-    srv = AuthentikServer(token=TOKEN)
-    srv.start()
-    yield srv
-    srv.stop()
+    with AuthentikServer(token=TOKEN) as srv:
+        yield srv
 
 
 @pytest.fixture
 def authentik(server):
     """The server in its seed state, with an empty request log; fails the test on any schema problem."""
-    server.reset()
-    server.clear_requests()
-    yield server
+    yield server.fresh()
     problems = [entry for entry in server.requests if entry["unknown_fields"] or entry["schema_errors"]]
     assert not problems, "requests outside authentik's schema: %s" % problems
 

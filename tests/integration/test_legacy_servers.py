@@ -13,10 +13,8 @@ USER_INFO = "akops.authentik.authentik_user_info"
 @pytest.fixture(scope="module", params=["2023.8", "2024.2", "2025.10"])
 def server(request):
     """Overrides the session server: each test here runs against each emulated release."""
-    srv = AuthentikServer(token=TOKEN, version=request.param)
-    srv.start()
-    yield srv
-    srv.stop()
+    with AuthentikServer(token=TOKEN, version=request.param) as srv:
+        yield srv
 
 
 def test_user_ladder_on_older_releases(run_playbook, authentik):

@@ -79,6 +79,18 @@ class AuthentikServer:
         """Serve on the calling thread until stop() is called from another one."""
         self._httpd.serve_forever(0.05)
 
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def fresh(self):
+        """Back to the seed state with an empty request log, as each test wants it."""
+        self.reset()
+        self.clear_requests()
+        return self
+
     def stop(self):
         self._httpd.shutdown()
         self._httpd.server_close()

@@ -17,17 +17,13 @@ TOKEN = "unit-test-token-0a1b"
 
 @pytest.fixture(scope="module")
 def server():
-    srv = AuthentikServer(token=TOKEN, page_size_default=20, page_size_max=100)
-    srv.start()
-    yield srv
-    srv.stop()
+    with AuthentikServer(token=TOKEN, page_size_default=20, page_size_max=100) as srv:
+        yield srv
 
 
 @pytest.fixture
 def authentik(server):
-    server.reset()
-    server.clear_requests()
-    return server
+    return server.fresh()
 
 
 @pytest.fixture

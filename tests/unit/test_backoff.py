@@ -14,17 +14,13 @@ TOKEN = "backoff-token-77"
 
 @pytest.fixture(scope="module")
 def server():
-    srv = AuthentikServer(token=TOKEN)
-    srv.start()
-    yield srv
-    srv.stop()
+    with AuthentikServer(token=TOKEN) as srv:
+        yield srv
 
 
 @pytest.fixture
 def authentik(server):
-    server.reset()
-    server.clear_requests()
-    return server
+    return server.fresh()
 
 
 def client_for(srv, sleeps, **options):

@@ -14,16 +14,13 @@ NIL_UUID = "00000000-0000-4000-8000-000000000000"
 
 @pytest.fixture(scope="module")
 def server():
-    srv = AuthentikServer(token=TOKEN).start()
-    yield srv
-    srv.stop()
+    with AuthentikServer(token=TOKEN) as srv:
+        yield srv
 
 
 @pytest.fixture
 def srv(server):
-    server.reset()
-    server.clear_requests()
-    return server
+    return server.fresh()
 
 
 @pytest.fixture

@@ -22,16 +22,13 @@ NEW_USER = {"username": "newbie", "name": "New"}
 
 @pytest.fixture(scope="module")
 def server():
-    srv = AuthentikServer(token=TOKEN).start()
-    yield srv
-    srv.stop()
+    with AuthentikServer(token=TOKEN) as srv:
+        yield srv
 
 
 @pytest.fixture
 def srv(server):
-    server.reset()
-    server.clear_requests()
-    return server
+    return server.fresh()
 
 
 def call(srv, method, path, timeout=10, **kwargs):
