@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, ValidationError
+from ansible_collections.akops.authentik.plugins.module_utils.users import locks_out
 
 
 def apply_user_plan(client, plan, password, check_mode):
@@ -51,6 +52,17 @@ def set_password_or_undo_create(client, user, password):
         except AuthentikError as cleanup_error:
             error.note("deleting the half-created user also failed: %s" % cleanup_error.msg)
         raise error
+
+
+def guard_self_lockout(client, plans, owner_pk=None):
+    """Refuse, before any write, plans that would deactivate or delete the token's own user.
+
+    The owner is looked up (one request) only when some plan deactivates or deletes a user."""
+    lockouts = [(plan, action) for plan, action in ((plan, locks_out(plan)) for plan in plans) if action]
+    if lockouts and owner_pk is None:
+        owner_pk = resources.token_owner(client)["pk"]
+    for plan, action in lockouts:
+        refuse_self_lockout(owner_pk, plan["before"], action)
 
 
 def refuse_self_lockout(owner_pk, user, action):

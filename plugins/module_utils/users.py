@@ -345,3 +345,41 @@ def plan_diff(spec, plan, after):
         return dict(before={}, after={})
     managed = managed_fields(spec)
     return dict(before=managed_view(before, managed), after=managed_view(after, managed, plan["set_password"]))
+
+
+# ---------------------------------------------------------------- lists of specs (authentik_users)
+
+
+def validate_specs(specs):
+    seen = set()
+    for spec in specs:
+        if not spec.get("username"):
+            raise ValidationError("Every entry of users needs a username")
+        if spec["username"] in seen:
+            raise ValidationError("Username %r appears more than once in users" % spec["username"])
+        seen.add(spec["username"])
+        try:
+            validate_params(spec)
+        except ValidationError as error:
+            error.note("in the entry for %r" % spec["username"])
+            raise
+
+
+def in_purge_scope(user, scope):
+    """Whole path segments count: staff/berlin takes in staff/berlin and staff/berlin/x, not staff/berlin2.
+    Internal service accounts (outposts) are never in scope; authentik refuses to change them anyway."""
+    if user.get("type") == "internal_service_account":
+        return False
+    prefix, types = (scope.get("path_startswith") or "").strip("/"), scope.get("type")
+    path = user.get("path") or ""
+    if prefix and not (path == prefix or path.startswith(prefix + "/")):
+        return False
+    return not types or user.get("type") in types
+
+
+def purge_specs(users, specs, scope, action, owner_pk):
+    """Specs that deactivate or delete the users in scope that the list does not name, in username order."""
+    named = set(spec["username"] for spec in specs)
+    change = {"state": "absent"} if action == "delete" else {"is_active": False}
+    return [dict(change, username=user["username"]) for username, user in sorted(users.items())
+            if username not in named and user["pk"] != owner_pk and in_purge_scope(user, scope)]

@@ -233,7 +233,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, refuse_self_lockout
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, guard_self_lockout
 from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
@@ -242,7 +242,6 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
 )
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     groups_needing_lookup,
-    locks_out,
     normalize_params,
     plan_diff,
     plan_user,
@@ -266,9 +265,8 @@ def run(module, client):
     user = find_selected_user(client, params)
     resolved = resources.resolve_groups(client, groups_needing_lookup(params, user))
     plan = plan_user(params, user, resolved)
-    lockout = locks_out(plan)
-    if lockout and not params["allow_self_lockout"]:
-        refuse_self_lockout(resources.token_owner(client)["pk"], user, lockout)
+    if not params["allow_self_lockout"]:
+        guard_self_lockout(client, [plan])
     after = apply_user_plan(client, plan, params["password"], module.check_mode)
     return dict(
         changed=plan["action"] != "none",

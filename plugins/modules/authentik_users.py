@@ -190,7 +190,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import directory, resources
-from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, refuse_self_lockout
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, guard_self_lockout
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     build_client,
@@ -201,50 +201,15 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     USER_TYPES,
     groups_needing_lookup,
-    locks_out,
     normalize_params,
     plan_diff,
     plan_user,
-    validate_params,
+    purge_specs,
+    validate_specs,
 )
 
 COUNTS = ("created", "updated", "deleted", "deactivated", "unchanged")
 OUTCOME = {"create": "created", "update": "updated", "delete": "deleted", "none": "unchanged"}
-
-
-def validate_specs(specs):
-    seen = set()
-    for spec in specs:
-        if not spec.get("username"):
-            raise ValidationError("Every entry of users needs a username")
-        if spec["username"] in seen:
-            raise ValidationError("Username %r appears more than once in users" % spec["username"])
-        seen.add(spec["username"])
-        try:
-            validate_params(spec)
-        except ValidationError as error:
-            error.note("in the entry for %r" % spec["username"])
-            raise
-
-
-def in_purge_scope(user, scope):
-    """Whole path segments count: staff/berlin takes in staff/berlin and staff/berlin/x, not staff/berlin2.
-    Internal service accounts (outposts) are never in scope; authentik refuses to change them anyway."""
-    if user.get("type") == "internal_service_account":
-        return False
-    prefix, types = (scope.get("path_startswith") or "").strip("/"), scope.get("type")
-    path = user.get("path") or ""
-    if prefix and not (path == prefix or path.startswith(prefix + "/")):
-        return False
-    return not types or user.get("type") in types
-
-
-def purge_specs(users, specs, scope, action, owner_pk):
-    """Specs that deactivate or delete the users in scope that the list does not name, in username order."""
-    named = set(spec["username"] for spec in specs)
-    change = {"state": "absent"} if action == "delete" else {"is_active": False}
-    return [dict(change, username=user["username"]) for username, user in sorted(users.items())
-            if username not in named and user["pk"] != owner_pk and in_purge_scope(user, scope)]
 
 
 def plan_all(client, params):
@@ -263,18 +228,9 @@ def plan_all(client, params):
     entries = [entry for spec in specs for entry in groups_needing_lookup(spec, users.get(spec["username"]))]
     resolved = directory.resolve_group_entries(client, entries, users.values())
     plans = [plan_user(spec, users.get(spec["username"]), resolved) for spec in specs]
-    guard_self_lockout(client, params, plans, owner_pk)
+    if not params["allow_self_lockout"]:
+        guard_self_lockout(client, plans, owner_pk)
     return specs, plans
-
-
-def guard_self_lockout(client, params, plans, owner_pk):
-    lockouts = [(plan, action) for plan, action in ((plan, locks_out(plan)) for plan in plans) if action]
-    if not lockouts or params["allow_self_lockout"]:
-        return
-    if owner_pk is None:
-        owner_pk = resources.token_owner(client)["pk"]
-    for plan, action in lockouts:
-        refuse_self_lockout(owner_pk, plan["before"], action)
 
 
 class ClientPerThread(object):
