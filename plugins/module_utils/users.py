@@ -211,8 +211,18 @@ def apply_patch(user, patch, group_info):
         result[field] = format_instant(value) if field == "last_login" else copy.deepcopy(value)
     if "groups" in patch:
         result["groups_obj"] = [_partial_group(pk, group_info) for pk in patch["groups"]]
-        result["is_superuser"] = any(group.get("is_superuser") for group in result["groups_obj"])
+        result["is_superuser"] = predicted_superuser(user, result["groups_obj"])
     return result
+
+
+def predicted_superuser(user, new_groups):
+    """authentik derives is_superuser from the user's groups and their ancestors. A direct superuser group
+    decides it; without one, a flag that no direct group explained came from an ancestor and stays, as far as
+    the module can tell without reading the group tree."""
+    if any(group.get("is_superuser") for group in new_groups):
+        return True
+    explained = any(group.get("is_superuser") for group in user.get("groups_obj") or [])
+    return bool(user.get("is_superuser")) and not explained
 
 
 def new_user(body, group_info):

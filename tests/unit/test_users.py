@@ -194,3 +194,16 @@ def test_valid_params_pass(params):
 def test_invalid_params_raise(params):
     with pytest.raises(ValidationError):
         users.validate_params(params)
+
+
+@pytest.mark.parametrize("current_flag, current_groups, target, expected", [
+    (False, [], [GROUP_PKS[4]], True),                    # joins a superuser group
+    (True, [GROUP_PKS[4]], [GROUP_PKS[0]], False),        # leaves the group that made it superuser
+    (True, [GROUP_PKS[0]], [GROUP_PKS[0], GROUP_PKS[1]], True),  # superuser through an ancestor group
+    (False, [GROUP_PKS[0]], [GROUP_PKS[1]], False),
+])
+def test_predicted_superuser_flag(current_flag, current_groups, target, expected):
+    user = server_user(groups=current_groups)
+    user["is_superuser"] = current_flag
+    after = users.apply_patch(user, {"groups": target}, GROUP_INFO)
+    assert after["is_superuser"] is expected
