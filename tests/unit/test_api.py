@@ -104,3 +104,13 @@ def test_non_json_success_is_reported(authentik, monkeypatch):
     with pytest.raises(InvalidResponseError) as caught:
         client.get("/core/users/")
     assert "not JSON" in caught.value.msg and "check api_url" in caught.value.msg
+
+
+def test_netrc_credentials_never_replace_the_bearer_token(authentik, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    user_in_url = authentik.url.replace("http://", "http://someone:url-secret@")
+    for url in (authentik.url, user_in_url):
+        assert Client(url, TOKEN).get("/core/users/me/")["user"]["username"] == "akadmin"
