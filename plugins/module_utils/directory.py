@@ -16,7 +16,8 @@ def read_users(client, usernames, page_size, everything=False):
     The first list page tells how large the directory is. The rest is read the cheaper way: the remaining
     pages, or one exact lookup per named user still missing, whichever takes fewer requests."""
     query = {"page_size": page_size}
-    first = client.get(resources.USERS, query=dict(query, page=1))
+    with resources.hint_on_missing_api(client):
+        first = client.get(resources.USERS, query=dict(query, page=1))
     users = index_by_username(first.get("results", []))
     missing = [name for name in usernames if name not in users]
     remaining_pages = max(0, int((first.get("pagination") or {}).get("total_pages") or 1) - 1)

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import json
 
 from ansible_collections.akops.authentik.plugins.module_utils.errors import (
@@ -55,14 +56,20 @@ def get_or_none(client, path, query=None):
 
 
 def list_page(client, path, query):
-    """The results of one list request. A 404 there means no authentik API at api_url: lists never 404."""
-    try:
+    """The results of one list request."""
+    with hint_on_missing_api(client):
         return client.get(path, query=query).get("results", [])
+
+
+@contextlib.contextmanager
+def hint_on_missing_api(client):
+    """A list endpoint that answers 404 (other than for a page past the end) means no authentik API at api_url."""
+    try:
+        yield
     except ApiError as exc:
-        if exc.status != 404:
-            raise
-        exc.note("expected authentik's API under %s; api_url should be the server's base URL, "
-                 "like https://auth.example.com" % client.base_url)
+        if exc.status == 404 and exc.body != {"detail": "Invalid page."}:
+            exc.note("expected authentik's API under %s; api_url should be the server's base URL, "
+                     "like https://auth.example.com" % client.base_url)
         raise
 
 
@@ -222,4 +229,5 @@ def list_objects(client, path, filters, page_size):
     """Every object a list endpoint returns for these filters, across all pages."""
     query = list_query(filters)
     query["page_size"] = page_size
-    return list(client.paginate(path, query))
+    with hint_on_missing_api(client):
+        return list(client.paginate(path, query))

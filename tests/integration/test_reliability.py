@@ -254,3 +254,16 @@ def test_redirect_is_not_followed_and_token_stays_home(run_playbook, authentik, 
     assert "set api_url to the authentik server's own base URL" in run.last["msg"]
     assert NotAuthentik.seen_headers == []
     assert TOKEN not in run.output
+
+
+@pytest.mark.parametrize("module, args", [
+    ("akops.authentik.authentik_user_info", {}),
+    ("akops.authentik.authentik_group_info", {}),
+    ("akops.authentik.authentik_users", {"users": [{"username": "x"}]}),
+])
+def test_list_modules_explain_an_api_url_that_is_not_authentik(run_playbook, authentik, web_server, module, args):
+    url = web_server(NotAuthentik)
+    run = run_playbook([{"name": "list", module: dict(FAST, api_url=url + "/wrong", **args)}])
+    assert run.rc != 0
+    assert "returned HTTP 404: not found, and the answer is not authentik's JSON (check api_url)" in run.last["msg"]
+    assert "api_url should be the server's base URL" in run.last["msg"]
