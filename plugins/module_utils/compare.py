@@ -31,6 +31,13 @@ def desired_attributes(current, requested, mode):
     return merge_patch(current or {}, requested)
 
 
+def labels_by_key(keys, objects, label):
+    """{key: the `label` field of the object whose pk is key} for each key; the key itself where no object
+    names it (authentik sends *_obj lists as null when asked not to include them)."""
+    names = dict((item["pk"], item.get(label, item["pk"])) for item in objects or [])
+    return dict((key, names.get(key, key)) for key in keys or [])
+
+
 def match_known(requested, known):
     """Split requested entries into ({entry: key} for entries found in `known`, [the rest]).
 

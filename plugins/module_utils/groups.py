@@ -18,6 +18,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     desired_attributes,
     entries_to_resolve,
     is_uuid,
+    labels_by_key,
     match_known,
     resolve_targets,
 )
@@ -68,8 +69,7 @@ def current_parent(group):
 
 def current_members(group):
     """{user pk: username} of the group's direct members; usernames fall back to the pk when users_obj is null."""
-    names = dict((user["pk"], user.get("username", user["pk"])) for user in (group.get("users_obj") or []))
-    return dict((pk, names.get(pk, pk)) for pk in group.get("users") or [])
+    return labels_by_key(group.get("users"), group.get("users_obj"), "username")
 
 
 def build_group_patch(group, scalars, attributes=None, parent=None, manage_parent=False):
@@ -192,8 +192,7 @@ def known_parents(group):
     if not group:
         return {}
     if uses_parents_list(group):
-        names = dict((parent["pk"], parent.get("name")) for parent in group.get("parents_obj") or [])
-        return dict((pk, names.get(pk, pk)) for pk in group.get("parents") or [])
+        return labels_by_key(group.get("parents"), group.get("parents_obj"), "name")
     if group.get("parent"):
         return {group["parent"]: group.get("parent_name") or group["parent"]}
     return {}

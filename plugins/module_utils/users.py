@@ -17,6 +17,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     desired_attributes,
     entries_to_resolve,
     is_uuid,
+    labels_by_key,
     resolve_targets,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
@@ -166,8 +167,7 @@ def same_value(field, current, desired):
 
 def current_groups(user):
     """{uuid: name} of the user's direct groups; names fall back to the UUID when groups_obj is null."""
-    names = dict((group["pk"], group.get("name", group["pk"])) for group in (user.get("groups_obj") or []))
-    return dict((pk, names.get(pk, pk)) for pk in user.get("groups") or [])
+    return labels_by_key(user.get("groups"), user.get("groups_obj"), "name")
 
 
 # ---------------------------------------------------------------- comparison
