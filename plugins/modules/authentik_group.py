@@ -90,10 +90,16 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Ensure the users that the groups below list exist
+  akops.authentik.authentik_users:
+    users:
+      - username: jdoe
+        name: Jane Doe
+      - username: asmith
+        name: Al Smith
+
 - name: Ensure the engineering group exists with two members
   akops.authentik.authentik_group:
-    api_url: https://auth.example.com
-    api_token: "{{ authentik_token }}"
     name: engineering
     attributes:
       cost_center: "4711"

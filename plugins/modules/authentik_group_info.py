@@ -64,6 +64,15 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Ensure the engineering group exists
+  akops.authentik.authentik_group:
+    name: engineering
+
+- name: Ensure jdoe exists, in the engineering group
+  akops.authentik.authentik_user:
+    username: jdoe
+    groups: [engineering]
+
 - name: Read one group with its members
   akops.authentik.authentik_group_info:
     name: engineering

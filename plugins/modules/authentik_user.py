@@ -134,10 +134,18 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The connection (api_url, api_token) comes from module_defaults (see the last example)
+# or from the AUTHENTIK_URL and AUTHENTIK_TOKEN environment variables.
+
+- name: Ensure the groups that the users below join exist
+  akops.authentik.authentik_group:
+    name: "{{ item }}"
+  loop:
+    - engineering
+    - oncall
+
 - name: Ensure a user exists with name, email and groups
   akops.authentik.authentik_user:
-    api_url: https://auth.example.com
-    api_token: "{{ authentik_token }}"
     username: jdoe
     name: Jane Doe
     email: jdoe@example.com
@@ -145,13 +153,15 @@ EXAMPLES = r"""
       - engineering
     attributes:
       team: platform
+      legacy_id: "1042"
 
 - name: Create a user with an initial password (set only when the user is created)
   akops.authentik.authentik_user:
     username: svc-backup
     name: Backup service
     type: service_account
-    password: "{{ vault_backup_password }}"
+    # Generated once and kept in credentials/svc-backup next to the playbook.
+    password: "{{ lookup('ansible.builtin.password', 'credentials/svc-backup', length=32) }}"
 
 - name: Make group membership exactly these groups
   akops.authentik.authentik_user:
@@ -167,10 +177,16 @@ EXAMPLES = r"""
     attributes:
       legacy_id: null
 
+- name: Create a user and keep the result
+  akops.authentik.authentik_user:
+    username: asmith
+    name: Alex Smith
+  register: created
+
 - name: Rename a user selected by its primary key
   akops.authentik.authentik_user:
-    pk: 42
-    username: jane.doe
+    pk: "{{ created.user.pk }}"
+    username: alex.smith
 
 - name: Deactivate a user
   akops.authentik.authentik_user:
@@ -185,8 +201,8 @@ EXAMPLES = r"""
 - name: Set the connection once for every authentik task
   module_defaults:
     group/akops.authentik.authentik:
-      api_url: https://auth.example.com
-      api_token: "{{ authentik_token }}"
+      api_url: "{{ authentik_url }}"  # for example https://auth.example.com
+      api_token: "{{ authentik_token }}"  # for example from Ansible Vault
   block:
     - name: Ensure the user exists
       akops.authentik.authentik_user:

@@ -95,6 +95,18 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Ensure the engineering and oncall groups exist
+  akops.authentik.authentik_group:
+    name: "{{ item }}"
+  loop:
+    - engineering
+    - oncall
+
+- name: Ensure jdoe exists, in the engineering group
+  akops.authentik.authentik_user:
+    username: jdoe
+    groups: [engineering]
+
 - name: Read one user
   akops.authentik.authentik_user_info:
     username: jdoe

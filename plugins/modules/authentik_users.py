@@ -132,6 +132,13 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Ensure the groups that the users below join exist
+  akops.authentik.authentik_group:
+    name: "{{ item }}"
+  loop:
+    - engineering
+    - oncall
+
 - name: Converge the engineering team
   akops.authentik.authentik_users:
     users:
