@@ -19,8 +19,22 @@ if [ -z "${AUTHENTIK_URL:-}" ] || [ -z "${AUTHENTIK_TOKEN:-}" ]; then
     --url-file "$state/url" --pid-file "$state/pid" >"$state/server.log" 2>&1 &
   server_pid=$!
   trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do [ -s "$state/url" ] && break; sleep 0.1; done
-  [ -s "$state/url" ] || { echo "the local authentik server did not start:" >&2; cat "$state/server.log" >&2; exit 1; }
+  # Ready in well under a second on an idle machine; a busy one gets up to two minutes.
+  ready_timeout=${DEMO_SERVER_TIMEOUT:-120}
+  started=$SECONDS
+  until [ -s "$state/url" ]; do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "the local authentik server exited before it was ready; its log ($state/server.log):" >&2
+      cat "$state/server.log" >&2
+      exit 1
+    fi
+    if [ $((SECONDS - started)) -ge "$ready_timeout" ]; then
+      echo "the local authentik server was not ready after ${ready_timeout}s; its log ($state/server.log):" >&2
+      cat "$state/server.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
   AUTHENTIK_URL="$(cat "$state/url")"
   export AUTHENTIK_URL
   echo "== local authentik API server at $AUTHENTIK_URL"

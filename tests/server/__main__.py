@@ -2,12 +2,17 @@
 
     python -m tests.server --host 127.0.0.1 --port 0 --token TOKEN --url-file PATH \
         [--pid-file PATH] [--version 2026.2] [--page-size-default N] [--page-size-max N] \
-        [--tls-cert PATH --tls-key PATH]
+        [--tls-cert PATH --tls-key PATH] [--validate]
 
 The base URL is written to --url-file only once the socket is listening, so a
 caller can poll for that file; both files are removed again on exit. SIGTERM
 and SIGINT stop the server cleanly. Faults are injected over HTTP with
 POST /_test/faults (see AuthentikServer.inject).
+
+Without --validate the server never imports the authentik-client models (nor
+pydantic), which keeps start-up well under two seconds; with it, every request
+and response is checked against them and the results land in the request log
+(GET /_test/requests: unknown_fields, schema_errors).
 """
 
 import argparse
@@ -35,6 +40,8 @@ def parse_args(argv):
                         help="0 means no cap; default: as the emulated release (no cap before 2025.12)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
     parser.add_argument("--tls-key", help="private key for --tls-cert")
+    parser.add_argument("--validate", action="store_true",
+                        help="check traffic against the authentik-client models (slow to load; default off)")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -73,6 +80,7 @@ def main(argv=None):
         port=args.port,
         version=args.version,
         ssl_context=tls_context(args.tls_cert, args.tls_key),
+        validate=args.validate,
     )
 
     # shutdown() blocks until serve_forever returns, so it must run off the main thread.

@@ -1,13 +1,15 @@
 """The /api/v3 endpoint handlers for users and groups.
 
-Each handler takes a Call and returns (status, body, response_model). Errors are
-raised as ApiError. The HTTP layer holds the store lock around every handler.
+Each handler takes a Call and returns (status, body, response_model), where the
+model is named by a string: the name of a model in schema.py, which the server
+imports only when it validates traffic (so this module never loads the
+authentik-client models). Errors are raised as ApiError. The HTTP layer holds the store lock around every handler.
 The order of checks follows DRF: update views look the object up before parsing
 the body, while @validate-style actions (set_password, add_user, remove_user)
 validate the body first.
 """
 
-from . import fields, listing, schema
+from . import fields, listing
 from .fields import FieldError
 from .state import ApiError, not_found
 
@@ -22,10 +24,10 @@ class Call:
         self._read_body = read_body
         self.settings = settings
         self.owner = None  # the token's user, set once authenticated
-        self.body_model = None
+        self.body_model = None  # the name of the request model in schema.py
 
     def data(self, model):
-        """Parse the body (may raise 415/400) and remember which model it is checked against."""
+        """Parse the body (may raise 415/400) and remember which model (by name) it is checked against."""
         self.body_model = model
         return self._read_body()
 
@@ -45,7 +47,7 @@ def _paginated(call, items, render, model):
         items, call.query, call.settings["page_size_default"], call.settings["page_size_max"]
     )
     body = {"pagination": envelope, "results": [render(i) for i in page], "autocomplete": {}}
-    return call.version.shape(model.__name__, body)
+    return call.version.shape(model, body)
 
 
 # ----------------------------------------------------------------------- users
@@ -60,24 +62,24 @@ def _render_user(call):
 
 def list_users(call):
     users = listing.filter_users(call.store, call.query)
-    return 200, _paginated(call, users, _render_user(call), schema.PaginatedUserList), schema.PaginatedUserList
+    return 200, _paginated(call, users, _render_user(call), "PaginatedUserList"), "PaginatedUserList"
 
 
 def create_user(call):
-    data = call.data(schema.UserRequest)
+    data = call.data("UserRequest")
     user = call.store.insert_user(call.store.validate_user(data))
-    return 201, _render_user(call)(user), schema.User
+    return 201, _render_user(call)(user), "User"
 
 
 def retrieve_user(call):
-    return 200, _render_user(call)(call.store.get_user(call.params["pk"])), schema.User
+    return 200, _render_user(call)(call.store.get_user(call.params["pk"])), "User"
 
 
 def update_user(call, partial):
     user = call.store.get_user(call.params["pk"])
-    data = call.data(schema.PatchedUserRequest if partial else schema.UserRequest)
+    data = call.data("PatchedUserRequest" if partial else "UserRequest")
     call.store.update_user(user, call.store.validate_user(data, instance=user, partial=partial))
-    return 200, _render_user(call)(user), schema.User
+    return 200, _render_user(call)(user), "User"
 
 
 def delete_user(call):
@@ -88,7 +90,7 @@ def delete_user(call):
 def set_password(call):
     if not call.version.validated_set_password:
         return _set_password_unvalidated(call)
-    data = call.data(schema.UserPasswordSetRequest)
+    data = call.data("UserPasswordSetRequest")
     password = _validate_passive(data, "password", fields.char)
     call.store.set_password(call.store.get_user(call.params["pk"]), password)
     return 204, None, None
@@ -100,7 +102,7 @@ def _set_password_unvalidated(call):
     Django's set_password(None) stores an unusable password, so a missing key still gives 204.
     """
     user = call.store.get_user(call.params["pk"])
-    data = call.data(schema.UserPasswordSetRequest)
+    data = call.data("UserPasswordSetRequest")
     password = data.get("password") if isinstance(data, dict) else None
     if password is None:
         call.store.set_unusable_password(user)
@@ -110,7 +112,7 @@ def _set_password_unvalidated(call):
 
 
 def me(call):
-    return 200, {"user": call.store.user_self_json(call.owner)}, schema.SessionUser2026_2
+    return 200, {"user": call.store.user_self_json(call.owner)}, "SessionUser2026_2"
 
 
 # ---------------------------------------------------------------------- groups
@@ -126,24 +128,24 @@ def _render_group(call):
 
 def list_groups(call):
     groups = listing.filter_groups(call.store, call.query)
-    return 200, _paginated(call, groups, _render_group(call), schema.PaginatedGroupList), schema.PaginatedGroupList
+    return 200, _paginated(call, groups, _render_group(call), "PaginatedGroupList"), "PaginatedGroupList"
 
 
 def create_group(call):
-    data = call.data(schema.GroupRequest)
+    data = call.data("GroupRequest")
     group = call.store.insert_group(call.store.validate_group(data))
-    return 201, _render_group(call)(group), schema.Group
+    return 201, _render_group(call)(group), "Group"
 
 
 def retrieve_group(call):
-    return 200, _render_group(call)(call.store.get_group(call.params["pk"])), schema.Group
+    return 200, _render_group(call)(call.store.get_group(call.params["pk"])), "Group"
 
 
 def update_group(call, partial):
     group = call.store.get_group(call.params["pk"])
-    data = call.data(schema.PatchedGroupRequest if partial else schema.GroupRequest)
+    data = call.data("PatchedGroupRequest" if partial else "GroupRequest")
     call.store.update_group(group, call.store.validate_group(data, instance=group, partial=partial))
-    return 200, _render_group(call)(group), schema.Group
+    return 200, _render_group(call)(group), "Group"
 
 
 def delete_group(call):
@@ -152,7 +154,7 @@ def delete_group(call):
 
 
 def change_membership(call, add):
-    data = call.data(schema.UserAccountRequest)
+    data = call.data("UserAccountRequest")
     pk = _validate_passive(data, "pk", _integer)
     group = call.store.get_group(call.params["pk"])
     if pk not in call.store.users:

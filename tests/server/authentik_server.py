@@ -7,6 +7,7 @@ log, reset the state and inject faults.
 """
 
 import copy
+import importlib
 import json
 import re
 import socket
@@ -18,7 +19,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, faults, fields, schema
+from . import api, faults, fields
 from .state import USER_TYPES, ApiError, Store, verify_password
 from .versions import DEFAULT as DEFAULT_VERSION
 from .versions import Version
@@ -36,11 +37,19 @@ class AuthentikServer:
     follow the release (20/100 from 2025.12, 100/no cap before) unless given;
     page_size_max=None means no cap. ssl_context (a server-side ssl.SSLContext)
     serves HTTPS instead of HTTP.
+
+    validate=True checks every request and response against the authentik-client
+    models and fills each log entry's unknown_fields and schema_errors. Loading
+    those models takes seconds, so they are imported only then; with
+    validate=False both lists stay empty (except for server errors).
     """
 
     def __init__(self, token, page_size_default=None, page_size_max=FROM_VERSION, host="127.0.0.1", port=0,
-                 version=DEFAULT_VERSION, ssl_context=None):
+                 version=DEFAULT_VERSION, ssl_context=None, validate=True):
         self.token = token
+        self.validate = validate
+        # Imported here, not at module level: authentik_client and pydantic dominate the start-up time.
+        self.schema = importlib.import_module(".schema", __package__) if validate else None
         self.version = Version(version)
         default_size, max_size = self.version.page_sizes()
         self.settings = {
@@ -324,7 +333,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = 500, {"detail": "A server error occurred."}
             entry["schema_errors"].append(f"server error: {exc!r}")
         entry["body"] = _body_for_log(self.headers, raw)
-        _guard(entry, call, status, body, model, srv.version)
+        if srv.schema is not None:
+            _guard(srv.schema, entry, call, status, body, model, srv.version)
         return status, body, headers
 
     def _raw_body(self):
@@ -456,10 +466,12 @@ def _body_for_log(headers, raw):
         return None
 
 
-def _guard(entry, call, status, body, model, version):
-    """Fill unknown_fields and schema_errors for the log entry, judged by the emulated release."""
-    request_model = schema.for_version(getattr(call, "body_model", None), version)
-    model = schema.for_version(model, version)
+def _guard(schema, entry, call, status, body, model, version):
+    """Fill unknown_fields and schema_errors for the log entry, judged by the emulated release.
+
+    The handlers name their models; schema is the tests.server.schema module that defines them."""
+    request_model = schema.for_version(_model(schema, getattr(call, "body_model", None)), version)
+    model = schema.for_version(_model(schema, model), version)
     if request_model is not None and entry["body"] is not None:
         unknown, errors = schema.check_request(request_model, entry["body"])
         entry["unknown_fields"] = unknown
@@ -468,3 +480,7 @@ def _guard(entry, call, status, body, model, version):
             entry["schema_errors"].extend(errors)
     if model is not None:
         entry["schema_errors"].extend(schema.check_response(model, body))
+
+
+def _model(schema, name):
+    return None if name is None else getattr(schema, name)
