@@ -92,3 +92,18 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
     support: full
 """
+
+    # The attributes of the read-only *_info modules.
+    INFO_MODULE = r"""
+attributes:
+  check_mode:
+    description: Runs normally in check mode; it only reads.
+    support: full
+    details:
+      - This action does not modify state.
+  diff_mode:
+    description: Returns no diff; it changes nothing.
+    support: N/A
+    details:
+      - This action does not modify state.
+"""

@@ -8,7 +8,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 import uuid
+
+# The form authentik writes UUIDs in (any letter case). Only this form in a reference is taken as a UUID, so a
+# name of 32 hex digits, which Python's uuid module would also read as a UUID, stays a name.
+_UUID_REFERENCE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
 def merge_patch(target, patch):
@@ -93,6 +98,20 @@ def is_uuid(value):
     return True
 
 
+def is_uuid_reference(value):
+    """True for an entry meant as a UUID (8-4-4-4-12 hex digits); anything else in a reference list is a name."""
+    return isinstance(value, str) and bool(_UUID_REFERENCE.match(value))
+
+
+def canonical_reference(entry):
+    """A reference to another object (a group, a parent) as it is compared: trimmed, like every name authentik
+    stores; a UUID in lower case. Other values are left for validation to refuse."""
+    if not isinstance(entry, str):
+        return entry
+    entry = entry.strip()
+    return entry.lower() if is_uuid_reference(entry) else entry
+
+
 def canonical_uuid(value):
     """authentik's spelling of a UUID (lower case, with hyphens) for any form Python accepts; other values as they are.
 
@@ -100,3 +119,25 @@ def canonical_uuid(value):
     if isinstance(value, str) and is_uuid(value):
         return str(uuid.UUID(value))
     return value
+
+
+def normalize_filters(filters):
+    """List filters as the state modules compare values: text trimmed (authentik stores it trimmed, so an
+    untrimmed filter would match nothing), UUID references in canonical form; None dropped."""
+    result = {}
+    for key, value in filters.items():
+        if isinstance(value, str):
+            value = canonical_reference(value)
+        elif isinstance(value, list):
+            value = [canonical_reference(item) for item in value]
+        if value is not None:
+            result[key] = value
+    return result
+
+
+def ignored_by_key(params, key, filters):
+    """The filters given alongside `key` (which selects one object with a single request) that it makes
+    meaningless, for a warning."""
+    if params.get(key) is None:
+        return []
+    return sorted(name for name in filters if params.get(name) not in (None, []))

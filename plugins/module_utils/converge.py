@@ -1,92 +1,108 @@
 # -*- coding: utf-8 -*-
 # Copyright: akops.authentik contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Carry out a user plan (see users.plan_user) with as few requests as it needs. No Ansible here."""
+"""Carry out plans (see plan.Plan) with as few requests as they need; the one place that knows about check mode.
+No Ansible here."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, ValidationError
-from ansible_collections.akops.authentik.plugins.module_utils.users import locks_out
+from ansible_collections.akops.authentik.plugins.module_utils import lockout, resources
+from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 
 
-def apply_user_plan(client, plan, password, check_mode):
-    """Send the plan's one write (plus set_password when asked); return the user as the server now has it.
+class Endpoints(object):
+    """The writes of one resource: create, update (PATCH) and delete, and the follow-up calls its plans name."""
 
-    In check mode nothing is sent and the prediction is returned. A write's answer is the new user: no re-read."""
-    action = plan["action"]
-    if check_mode or action == "none":
-        return plan["predicted"] if action != "delete" else {}
-    if action == "delete":
-        resources.delete_user(client, plan["before"]["pk"])
+    def __init__(self, create, update, delete, calls, call_fields=()):
+        self.create = create
+        self.update = update
+        self.delete = delete
+        self.calls = calls
+        # Fields of the predicted object that the follow-up calls change; their answers carry no body.
+        self.call_fields = call_fields
+
+
+ENDPOINTS = {
+    "user": Endpoints(
+        resources.create_user, resources.update_user, resources.delete_user,
+        {"set_password": lambda client, pk, argument, secrets: resources.set_password(client, pk, secrets["password"])},
+    ),
+    "group": Endpoints(
+        resources.create_group, resources.update_group, resources.delete_group,
+        {"add_user": lambda client, pk, user_pk, secrets: resources.add_user_to_group(client, pk, user_pk),
+         "remove_user": lambda client, pk, user_pk, secrets: resources.remove_user_from_group(client, pk, user_pk)},
+        call_fields=("users", "users_obj"),
+    ),
+}
+
+
+def apply_plan(client, plan, check_mode, secrets=None):
+    """Send the plan's one write, then its follow-up calls; return the object as the server now holds it.
+
+    In check mode nothing is sent and the prediction is returned. A write's answer is the new object: no re-read.
+    `secrets` carries what the plan must not ({"password": ...})."""
+    if check_mode or not plan.changed:
+        return {} if plan.action == "delete" else plan.predicted
+    endpoints = ENDPOINTS[plan.resource]
+    if plan.action == "delete":
+        endpoints.delete(client, plan.pk)
         return {}
-    if action == "create":
-        user = resources.create_user(client, plan["body"])
-        if plan["set_password"]:
-            set_password_or_undo_create(client, user, password)
-        return user
-    user = plan["predicted"]
-    if plan["body"]:
-        user = resources.update_user(client, plan["before"]["pk"], plan["body"])
-    if plan["set_password"]:
+    if plan.action == "create":
+        created = endpoints.create(client, plan.body)
+        _calls_or_undo_create(client, endpoints, created, plan, secrets or {})
+        return created
+    answer = endpoints.update(client, plan.pk, plan.body) if plan.body else plan.before
+    _calls(client, endpoints, plan.pk, plan.calls, secrets or {}, saved=sorted(plan.body or {}))
+    if plan.calls:
+        answer = dict(answer, **dict((key, plan.predicted[key]) for key in endpoints.call_fields
+                                     if key in plan.predicted))
+    return answer
+
+
+def _calls(client, endpoints, pk, calls, secrets, saved):
+    """The follow-up calls in order. An error after some writes says what was already saved, and counts as a
+    change: the task did change the server."""
+    done = list(saved)
+    for name, argument in calls:
         try:
-            resources.set_password(client, plan["before"]["pk"], password)
+            endpoints.calls[name](client, pk, argument, secrets)
         except AuthentikError as error:
-            if plan["body"]:
+            if done:
                 error.changed = True
-                error.note("the other changes (%s) were saved" % ", ".join(sorted(plan["body"])))
+                error.note("the other changes (%s) were saved" % ", ".join(done))
             raise
-    return user
+        if argument is not None:
+            done.append("%s %s" % (name, argument))
 
 
-def set_password_or_undo_create(client, user, password):
-    """A new user whose password could not be set is deleted again, so no account is left half-made."""
+def _calls_or_undo_create(client, endpoints, created, plan, secrets):
+    """An object whose follow-up calls fail right after its creation (a user whose password could not be set)
+    is deleted again, so no account is left half-made and a rerun starts clean."""
     try:
-        resources.set_password(client, user["pk"], password)
+        _calls(client, endpoints, created["pk"], plan.calls, secrets, saved=[])
     except AuthentikError as error:
         try:
-            resources.delete_user(client, user["pk"])
-            error.note("the user created in this run was deleted again, so a rerun starts clean")
+            endpoints.delete(client, created["pk"])
+            error.note("the %s created in this run was deleted again, so a rerun starts clean" % plan.resource)
         except AuthentikError as cleanup_error:
-            error.note("deleting the half-created user also failed: %s" % cleanup_error.msg)
+            error.note("deleting the half-created %s also failed: %s" % (plan.resource, cleanup_error.msg))
         raise error
 
 
-def guard_self_lockout(client, plans, owner_pk=None):
-    """Refuse, before any write, plans that would deactivate or delete the token's own user.
+def guard_self_lockout(client, plans, owner=None):
+    """Refuse, before any write (and in check mode alike), plans that would cut the API token off: deactivating or
+    deleting its owner, or taking away the owner's superuser status.
 
-    The owner is looked up (one request) only when some plan deactivates or deletes a user."""
-    lockouts = [(plan, action) for plan, action in ((plan, locks_out(plan)) for plan in plans) if action]
-    if lockouts and owner_pk is None:
-        owner_pk = resources.token_owner(client)["pk"]
-    for plan, action in lockouts:
-        refuse_self_lockout(owner_pk, plan["before"], action)
-
-
-def refuse_self_lockout(owner_pk, user, action):
-    """Fail before writing when the change would deactivate or delete the token's own user."""
-    if user["pk"] == owner_pk:
-        raise ValidationError(
-            "Refusing to %s user %r: it owns the API token this task runs with, so the task would lock itself out; "
-            "set allow_self_lockout: true to do it anyway" % (action, user["username"]))
-
-
-def change_group_members(client, group_pk, to_add, to_remove, fields_saved):
-    """add_user / remove_user calls (never a write that replaces the whole member list); an error after some
-    writes says what was already saved, and counts as a change."""
-    done = []
-    calls = [(resources.add_user_to_group, pk, "added %s" % pk) for pk in to_add]
-    calls += [(resources.remove_user_from_group, pk, "removed %s" % pk) for pk in to_remove]
-    for call, user_pk, what in calls:
-        try:
-            call(client, group_pk, user_pk)
-        except AuthentikError as error:
-            saved = ["fields %s" % ", ".join(fields_saved)] if fields_saved else []
-            saved += ["users " + ", ".join(done)] if done else []
-            if saved:
-                error.changed = True
-                error.note("already saved: %s" % "; ".join(saved))
-            raise
-        done.append(what)
+    Costs nothing when no plan could do either; otherwise the owner (GET /core/users/me/, unless given) and, only
+    when the owner is a superuser whose status is at stake, the group tree (the group list)."""
+    risky = [plan for plan in plans if lockout.may_lock_out(plan)]
+    if not risky:
+        return
+    if owner is None:
+        owner = resources.token_owner(client)
+    lockout.refuse_owner_loss(risky, owner)
+    if lockout.needs_group_tree(risky, owner):
+        tree = lockout.group_tree(resources.all_groups(client))
+        lockout.refuse_superuser_loss(tree, risky, owner)

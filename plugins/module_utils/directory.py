@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
 
 
 def read_users(client, usernames, page_size, everything=False):
@@ -17,12 +18,13 @@ def read_users(client, usernames, page_size, everything=False):
     pages, or one exact lookup per named user still missing, whichever takes fewer requests."""
     query = {"page_size": page_size}
     with resources.hint_on_missing_api(client):
-        first = client.get(resources.USERS, query=dict(query, page=1))
-    users = index_by_username(first.get("results", []))
+        first = client.get_page(resources.USERS, dict(query, page=1))
+    users = index_by_username(client, first["results"])
     missing = [name for name in usernames if name not in users]
-    remaining_pages = max(0, int((first.get("pagination") or {}).get("total_pages") or 1) - 1)
+    remaining_pages = max(0, _whole_number(first["pagination"].get("total_pages"), 1) - 1)
     if everything or remaining_pages <= len(missing):
-        return index_by_username(client.paginate(resources.USERS, query, first=first))
+        with resources.hint_on_missing_api(client):
+            return index_by_username(client, client.paginate(resources.USERS, query, first=first))
     for name in missing:
         user = resources.find_user(client, username=name)
         if user is not None:
@@ -30,8 +32,13 @@ def read_users(client, usernames, page_size, everything=False):
     return users
 
 
-def index_by_username(users):
-    return dict((user["username"], user) for user in users)
+def _whole_number(value, default):
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def index_by_username(client, users):
+    """{username: user}; every user checked to be authentik's (pk and username), see resources.checked_user."""
+    return dict((user["username"], user) for user in (resources.checked_user(client, user) for user in users))
 
 
 def groups_seen(users):
@@ -48,11 +55,19 @@ def groups_seen(users):
     return dict((group["name"], group) for group in by_uuid.values()), by_uuid
 
 
-def resolve_group_entries(client, entries, users):
-    """{entry: group} for group names or UUIDs: from the users already read where possible, else one lookup
-    per distinct entry. An unknown group fails here, before any write."""
+def resolve_group_entries(client, wanted, users):
+    """{entry: group} for the group names or UUIDs that `wanted` ([(username, [entries])]) names: from the users
+    already read where possible, else one lookup per distinct entry. An unknown group fails here, before any write,
+    naming the first entry of the list that asks for it."""
     by_name, by_uuid = groups_seen(users)
     resolved = {}
-    for entry in sorted(set(entries)):
-        resolved[entry] = by_uuid.get(entry) or by_name.get(entry) or resources.find_group(client, entry)
+    for username, entries in wanted:
+        for entry in entries:
+            if entry in resolved:
+                continue
+            try:
+                resolved[entry] = by_uuid.get(entry) or by_name.get(entry) or resources.require_group(client, entry)
+            except NotFoundError as error:
+                error.note("in the entry for %r" % username)
+                raise
     return resolved

@@ -16,7 +16,9 @@ from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     AuthentikError,
     NotFoundError,
 )
-from ansible_collections.akops.authentik.plugins.module_utils.compare import is_uuid
+from ansible_collections.akops.authentik.plugins.module_utils.compare import is_uuid_reference
+
+# Lookups follow one rule: find_* returns None when the object does not exist, require_* raises NotFoundError.
 
 USERS = "/core/users/"
 GROUPS = "/core/groups/"
@@ -29,9 +31,9 @@ def user_path(pk):
 def find_user(client, username=None, pk=None, uuid=None):
     """The user selected by pk, uuid or exact username, or None. Costs exactly one request."""
     if pk is not None:
-        return get_or_none(client, user_path(pk))
+        return checked_user(client, get_or_none(client, user_path(pk)))
     query = {"uuid": uuid} if uuid is not None else {"username": username}
-    results = list_page(client, USERS, query)
+    results = [checked_user(client, user) for user in list_page(client, USERS, query)]
     # The filter is exact; checking again guards against a server that ignored it. Servers before 2023.10
     # filter by uuid without returning it: there the server's filter is trusted only for a single answer.
     key, value = next(iter(query.items()))
@@ -39,6 +41,17 @@ def find_user(client, username=None, pk=None, uuid=None):
     if not matches and len(results) == 1 and key not in results[0]:
         matches = results
     return matches[0] if matches else None
+
+
+def checked_user(client, user):
+    """The user object as authentik sends it, or an error naming api_url: an answer without a user's pk and
+    username is not authentik's, and acting on it (creating a user that seems to be missing, say) would send the
+    token's writes to the wrong server."""
+    if user is None or (isinstance(user, dict) and isinstance(user.get("pk"), int)
+                        and isinstance(user.get("username"), str)):
+        return user
+    raise AuthentikError("the answer from %s holds a user without pk or username, which authentik always sends; "
+                         "check api_url" % client.base_url)
 
 
 def is_missing(error):
@@ -58,7 +71,7 @@ def get_or_none(client, path, query=None):
 def list_page(client, path, query):
     """The results of one list request."""
     with hint_on_missing_api(client):
-        return client.get(path, query=query).get("results", [])
+        return client.get_page(path, query)["results"]
 
 
 @contextlib.contextmanager
@@ -74,30 +87,46 @@ def hint_on_missing_api(client):
 
 
 def create_user(client, body):
-    """POST the new user once; when the answer is lost, look it up rather than risk a second create."""
+    """POST the new user; after a transient failure, look it up before anything else (see _create_once)."""
     return _create_once(
+        client,
         lambda: client.post(USERS, body=body, expected=(201,)),
         lambda: find_user(client, username=body["username"]),
     )
 
 
-def _create_once(create, find_again):
-    """A create is never sent twice: a retried POST could make a duplicate or fail on the now-taken name.
-    After a transient failure (no answer, 5xx) the object is looked up to learn whether the create went through."""
-    try:
-        return create()
-    except AuthentikError as error:
-        if not error.transient:
-            raise
-        found = find_again()
-        if found is None:
-            error.note("it was not created")
-            raise
-        return found
+def _create_once(client, create, find_again):
+    """A create is never sent twice without a lookup confirming it was not created: a blind second POST could
+    make a duplicate or fail on the now-taken name.
+
+    After a transient failure the object is looked up; found, the create went through and only its answer was
+    lost. Not found, the create is sent again only when the failure shows that the server did not act on it
+    (authentik's 429 throttle answer, a connection that was never made), honouring Retry-After and the client's
+    retry budget and backoff. After a 5xx, a timeout or a reset the create may still be running behind a proxy,
+    where a lookup cannot rule it out, so the error says what the lookup found and is raised."""
+    attempt = 1
+    while True:
+        try:
+            return create()
+        except AuthentikError as error:
+            if not error.transient:
+                raise
+            found = find_again()
+            if found is not None:
+                return found
+            if not error.unprocessed:
+                error.note("it was not created as far as a lookup right after could tell; running the task "
+                           "again is safe")
+                raise
+            if attempt > client.retries:
+                error.note("it was not created; gave up after %d attempts" % attempt)
+                raise
+            client.wait(attempt, getattr(error, "retry_after", None))
+            attempt += 1
 
 
 def update_user(client, pk, patch):
-    return _update(client, user_path(pk), patch, "User with pk %s" % pk)
+    return _update(client, user_path(pk), patch, "user")
 
 
 def _update(client, path, patch, what):
@@ -105,9 +134,11 @@ def _update(client, path, patch, what):
     try:
         return client.patch(path, body=patch)
     except ApiError as exc:
-        if not is_missing(exc):
-            raise
-    raise NotFoundError("%s was deleted after it was read; nothing was changed" % what)
+        if is_missing(exc):
+            exc.msg = "%s %s returned HTTP %s: the %s was deleted after it was read; nothing was changed" % (
+                exc.method, exc.path, exc.status, what)
+            exc.args = (exc.msg,)
+        raise
 
 
 def delete_user(client, pk):
@@ -128,9 +159,9 @@ def _delete(client, path):
             raise
 
 
-def find_group(client, entry):
-    """Look a group up by UUID or exact name; raise NotFoundError when it does not exist."""
-    group = find_group_by_key(client, pk=entry) if is_uuid(entry) else find_group_by_key(client, name=entry)
+def require_group(client, entry):
+    """The group named by a reference (a UUID, else an exact name); raise NotFoundError when it does not exist."""
+    group = find_group(client, pk=entry) if is_uuid_reference(entry) else find_group(client, name=entry)
     if group is None:
         raise NotFoundError("Group %r does not exist" % entry)
     return group
@@ -138,7 +169,7 @@ def find_group(client, entry):
 
 def resolve_groups(client, entries):
     """{entry: group object} for names or UUIDs; fails on the first unknown one, before any write."""
-    return dict((entry, find_group(client, entry)) for entry in entries)
+    return dict((entry, require_group(client, entry)) for entry in entries)
 
 
 def group_path(pk):
@@ -150,7 +181,7 @@ def group_query(include_users):
     return {"include_users": "true" if include_users else "false", "include_parents": "true"}
 
 
-def find_group_by_key(client, name=None, pk=None, include_users=False):
+def find_group(client, name=None, pk=None, include_users=False):
     """The group selected by UUID or exact name, or None; more than one group of that name is an error."""
     query = group_query(include_users)
     if pk is not None:
@@ -166,15 +197,16 @@ def find_group_by_key(client, name=None, pk=None, include_users=False):
 
 
 def create_group(client, body):
-    """POST the new group once; when the answer is lost, look it up rather than risk a second create."""
+    """POST the new group; after a transient failure, look it up before anything else (see _create_once)."""
     return _create_once(
+        client,
         lambda: client.post(GROUPS, body=body, expected=(201,)),
-        lambda: find_group_by_key(client, name=body["name"]),
+        lambda: find_group(client, name=body["name"]),
     )
 
 
 def update_group(client, pk, patch):
-    return _update(client, group_path(pk), patch, "Group %s" % pk)
+    return _update(client, group_path(pk), patch, "group")
 
 
 def delete_group(client, pk):
@@ -192,10 +224,19 @@ def remove_user_from_group(client, group_pk, user_pk):
 
 def token_owner(client):
     """The user that owns the API token (GET /core/users/me/)."""
-    return client.get(USERS + "me/")["user"]
+    answer = client.get(USERS + "me/")
+    owner = answer.get("user") if isinstance(answer, dict) else None
+    if not isinstance(owner, dict) or not isinstance(owner.get("pk"), int):
+        raise AuthentikError("the answer from %s/core/users/me/ names no user; check api_url" % client.base_url)
+    return owner
 
 
-def find_member(client, entry):
+def all_groups(client, page_size=100):
+    """Every group with its parents and without members: the tree that decides who is a superuser."""
+    return list_objects(client, GROUPS, {"include_users": False, "include_parents": True}, page_size)
+
+
+def require_user(client, entry):
     """A user named by username (str) or pk (int); raise NotFoundError when it does not exist."""
     if isinstance(entry, int):
         user = find_user(client, pk=entry)
@@ -208,7 +249,7 @@ def find_member(client, entry):
 
 def resolve_users(client, entries):
     """{entry: user} for usernames or pks; fails on the first unknown one, before any write."""
-    return dict((entry, find_member(client, entry)) for entry in entries)
+    return dict((entry, require_user(client, entry)) for entry in entries)
 
 
 def list_query(filters):

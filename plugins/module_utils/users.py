@@ -1,18 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: akops.authentik contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions for users: validate parameters, compare with the server's user, build the
-minimal PATCH body, the diff and the predicted result. No I/O happens here."""
+"""Pure functions for users: normalize and validate the parameters, compare them with the server's user, and
+plan the change (the minimal PATCH or POST body, the diff and the predicted result). No I/O happens here."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import copy
-import re
-from datetime import datetime, timedelta, timezone
 
+from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.compare import (
+    canonical_reference,
     canonical_uuid,
     desired_attributes,
     entries_to_resolve,
@@ -20,82 +20,46 @@ from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     labels_by_key,
     resolve_targets,
 )
+from ansible_collections.akops.authentik.plugins.module_utils.emails import email_problem
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
+from ansible_collections.akops.authentik.plugins.module_utils.instants import (
+    format_instant,
+    instant_problem,
+    same_instant,
+)
+from ansible_collections.akops.authentik.plugins.module_utils.plan import Plan, plan_delete, plan_diff, write_action
 
 # Writable scalar fields of PATCH /core/users/{id}/ that the module manages option by option.
 SCALAR_FIELDS = ("username", "name", "email", "is_active", "path", "type", "last_login")
 USER_TYPES = ("internal", "external", "service_account")
 PASSWORD_MARKER = "********"
 USERNAME_MAX = 150
-EMAIL_MAX = 254
-
-# Django's EmailValidator in spirit: one @, no spaces, a dotted domain or "localhost".
-_EMAIL_RE = re.compile(r"^[^@\s]+@([^@\s.]+\.)+[^@\s.]+$|^[^@\s]+@localhost$", re.IGNORECASE)
-_ISO_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$",
-    re.IGNORECASE,
-)
-
-
-# ---------------------------------------------------------------- validation
-
 TRIMMED_FIELDS = ("username", "name", "email", "path")
+MODES = ("add", "remove", "exact")
 
 
-def normalize_params(params):
+# ---------------------------------------------------------------- parameters
+
+
+def normalize_user_params(params):
     """The parameters as authentik will store them: text without surrounding spaces (its serializers trim them),
-    UUIDs in canonical form. Comparing anything else would report a change on every run."""
+    UUIDs in canonical form. Comparing anything else would report a change on every run. Values of the wrong
+    type are left for validate_user_params to refuse."""
     result = dict(params)
     for field in TRIMMED_FIELDS:
         if isinstance(result.get(field), str):
             result[field] = result[field].strip()
-    if result.get("uuid") is not None:
-        result["uuid"] = canonical_uuid(result["uuid"])
-    if result.get("groups") is not None:
-        result["groups"] = [canonical_uuid(entry.strip()) if isinstance(entry, str) else entry
-                            for entry in result["groups"]]
+    if isinstance(result.get("uuid"), str):
+        result["uuid"] = canonical_uuid(result["uuid"].strip())
+    if isinstance(result.get("groups"), list):
+        result["groups"] = [canonical_reference(entry) for entry in result["groups"]]
     return result
 
 
-def validate_params(params):
-    """Raise ValidationError for input authentik would refuse, before any request is sent."""
-    checks = (
-        ("username", _username_problem),
-        ("email", _email_problem),
-        ("path", _path_problem),
-        ("uuid", _uuid_problem),
-        ("last_login", _last_login_problem),
-        ("groups", _groups_problem),
-        ("password", _password_problem),
-    )
-    for field, check in checks:
-        value = params.get(field)
-        if value is not None:
-            problem = check(value)
-            if problem:
-                raise ValidationError("Invalid %s: %s" % (field, problem))
-
-
-def _username_problem(value):
-    if not value.strip():
-        return "must not be empty or only whitespace"
-    if len(value) > USERNAME_MAX:
-        return "must be at most %d characters, got %d" % (USERNAME_MAX, len(value))
-    return None
-
-
-def _email_problem(value):
-    if len(value) > EMAIL_MAX:
-        return "must be at most %d characters, got %d" % (EMAIL_MAX, len(value))
-    if value and not _EMAIL_RE.match(value):
-        return "%r is not an email address" % value
-    return None
-
-
 def _path_problem(value):
-    if not value:
-        return "must not be empty"
+    problem = check.text(allow_blank=False)(value)
+    if problem:
+        return problem
     if value.startswith("/") or value.endswith("/"):
         return "%r must not start or end with a slash" % value
     if "//" in value:
@@ -104,65 +68,46 @@ def _path_problem(value):
 
 
 def _uuid_problem(value):
-    return None if is_uuid(value) else "%r is not a UUID" % value
-
-
-def _last_login_problem(value):
-    return None if parse_instant(value) else "%r is not an ISO 8601 date and time" % value
+    return None if isinstance(value, str) and is_uuid(value) else "%s is not a UUID" % check.short_repr(value)
 
 
 def _password_problem(value):
-    # authentik 2026.2 and later refuse it; older releases would set an empty, usable password.
-    return "must not be empty" if not value else None
+    if not isinstance(value, str):
+        return "must be a string, got %s" % check.type_name(value)
+    if check.NUL in value:
+        return "must not contain NUL characters"
+    # authentik trims the password it is sent, so one of only whitespace would be empty: refused from 2026.2 on,
+    # an unusable password before.
+    return "must not be empty or only whitespace" if not value.strip() else None
 
 
-def _groups_problem(value):
-    if any(not isinstance(item, str) or not item.strip() for item in value):
-        return "every entry must be a non-empty group name or UUID"
-    return None
+USER_RULES = (
+    ("username", check.text(max_length=USERNAME_MAX, allow_blank=False)),
+    ("state", check.choice(("present", "absent"))),
+    ("pk", check.integer(minimum=1)),
+    ("uuid", _uuid_problem),
+    ("name", check.text()),
+    ("email", lambda value: check.text()(value) or email_problem(value)),
+    ("is_active", check.boolean),
+    ("path", _path_problem),
+    ("type", check.choice(USER_TYPES)),
+    ("last_login", lambda value: check.text()(value) or instant_problem(value)),
+    ("attributes", check.json_object),
+    ("attributes_mode", check.choice(("merge", "replace"))),
+    ("groups", check.list_of(check.reference, "group names or UUIDs")),
+    ("groups_mode", check.choice(MODES)),
+    ("password", _password_problem),
+    ("update_password", check.choice(("on_create", "always"))),
+    ("allow_self_lockout", check.boolean),
+)
 
 
-# ---------------------------------------------------------------- instants
+def validate_user_params(params, where=None):
+    """Raise ValidationError for input authentik would refuse, before any request is sent."""
+    check.validate(params, USER_RULES, where)
 
 
-def parse_instant(value):
-    """Parse ISO 8601 into an aware UTC datetime (naive means UTC); None when unparseable.
-
-    Written by hand because datetime.fromisoformat() accepts 'Z' and arbitrary fractions
-    only from Python 3.11, and modules also run on older target Pythons."""
-    match = _ISO_RE.match(str(value).strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    try:
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=_zone(zone)).astimezone(timezone.utc)
-
-
-def _zone(zone):
-    if not zone or zone.upper() == "Z":
-        return timezone.utc
-    sign = -1 if zone[0] == "-" else 1
-    digits = zone[1:].replace(":", "")
-    minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
-    return timezone(sign * timedelta(minutes=minutes))
-
-
-def format_instant(value):
-    """The form authentik returns: UTC, 'Z' suffix, microseconds only when non-zero."""
-    return parse_instant(value).isoformat().replace("+00:00", "Z")
-
-
-def same_value(field, current, desired):
-    if field == "last_login" and current is not None and desired is not None:
-        return parse_instant(current) == parse_instant(desired)
-    return current == desired
-
-
-# ---------------------------------------------------------------- groups
+# ---------------------------------------------------------------- comparison
 
 
 def current_groups(user):
@@ -170,7 +115,10 @@ def current_groups(user):
     return labels_by_key(user.get("groups"), user.get("groups_obj"), "name")
 
 
-# ---------------------------------------------------------------- comparison
+def same_value(field, current, desired):
+    if field == "last_login" and current is not None and desired is not None:
+        return same_instant(current, desired)
+    return current == desired
 
 
 def desired_scalars(params):
@@ -178,7 +126,7 @@ def desired_scalars(params):
     return dict((field, params[field]) for field in SCALAR_FIELDS if params.get(field) is not None)
 
 
-def build_patch(user, scalars, attributes=None, group_pks=None):
+def build_user_patch(user, scalars, attributes=None, group_pks=None):
     """The minimal PATCH body: only the fields whose desired value differs from the current one."""
     patch = dict(
         (field, value) for field, value in scalars.items() if not same_value(field, user.get(field), value)
@@ -190,7 +138,7 @@ def build_patch(user, scalars, attributes=None, group_pks=None):
     return patch
 
 
-def create_body(scalars, attributes=None, group_pks=None):
+def build_user_body(scalars, attributes=None, group_pks=None):
     """POST body for a new user. authentik requires `name` on create; it may be empty."""
     body = dict(scalars)
     body.setdefault("name", "")
@@ -204,7 +152,7 @@ def create_body(scalars, attributes=None, group_pks=None):
 # ---------------------------------------------------------------- prediction and diff
 
 
-def apply_patch(user, patch, group_info):
+def predict_user(user, patch, group_info):
     """What the server will return after the PATCH (check mode's answer). `group_info` maps uuid -> group object."""
     result = copy.deepcopy(user)
     for field, value in patch.items():
@@ -241,7 +189,7 @@ def new_user(body, group_info):
         "path": "users",
         "type": "internal",
     }
-    return apply_patch(user, dict(body, groups=body.get("groups", [])), group_info)
+    return predict_user(user, dict(body, groups=body.get("groups", [])), group_info)
 
 
 def _partial_group(pk, group_info):
@@ -255,7 +203,7 @@ def _partial_group(pk, group_info):
     }
 
 
-def managed_view(user, managed, set_password=False):
+def user_view(user, managed, set_password=False):
     """The user as the diff shows it: only managed fields, groups as sorted names, never a password."""
     if not user:
         return {}
@@ -272,11 +220,19 @@ def managed_view(user, managed, set_password=False):
     return view
 
 
-def managed_fields(params):
+def user_managed_fields(params):
     """The fields a task manages, in display order."""
     fields = [field for field in SCALAR_FIELDS if params.get(field) is not None]
     fields += [field for field in ("attributes", "groups") if params.get(field) is not None]
     return fields
+
+
+def user_diff(spec, plan, after=None):
+    """Before/after of the managed fields (the password as a marker); a deletion as a change of state."""
+    managed = user_managed_fields(spec)
+    sets_password = bool(plan.calls_named("set_password"))
+    return plan_diff(plan, lambda user: user_view(user, managed),
+                     lambda user: user_view(user, managed, sets_password), "username", after)
 
 
 # ---------------------------------------------------------------- one spec, one plan
@@ -290,38 +246,30 @@ def groups_needing_lookup(spec, user):
 
 
 def plan_user(spec, user, resolved):
-    """What one spec asks of one user (None when it does not exist); no I/O.
+    """The Plan for what one spec asks of one user (None when it does not exist); no I/O.
 
-    `resolved` maps the entries named by groups_needing_lookup() to group objects. The plan says which
-    request to send (`action`: create, update, delete or none, with its `body`), whether to set the
-    password, the changed field names, and the user as the server will return it (`predicted`)."""
+    `resolved` maps the entries named by groups_needing_lookup() to group objects."""
     if spec.get("state") == "absent":
-        action = "delete" if user else "none"
-        return _plan(action, user, None, False, ["state"] if user else [], {})
+        return plan_delete("user", user)
     group_pks, group_info = _target_groups(spec, user or {}, resolved)
     attributes = None
     if spec.get("attributes") is not None:
         current = (user or {}).get("attributes")
         attributes = desired_attributes(current, spec["attributes"], spec.get("attributes_mode") or "merge")
     if user is None:
-        body = create_body(desired_scalars(spec), attributes, group_pks)
-        password = spec.get("password") is not None
-        return _plan("create", None, body, password, sorted(body), new_user(body, group_info))
-    patch = build_patch(user, desired_scalars(spec), attributes, group_pks)
-    password = spec.get("password") is not None and spec.get("update_password") == "always"
-    action = "update" if patch or password else "none"
-    return _plan(action, user, patch, password, sorted(patch), apply_patch(user, patch, group_info))
+        body = build_user_body(desired_scalars(spec), attributes, group_pks)
+        calls = (("set_password", None),) if spec.get("password") is not None else ()
+        return _plan(None, body, calls, new_user(body, group_info))
+    patch = build_user_patch(user, desired_scalars(spec), attributes, group_pks)
+    always = spec.get("password") is not None and spec.get("update_password") == "always"
+    calls = (("set_password", None),) if always else ()
+    return _plan(user, patch, calls, predict_user(user, patch, group_info))
 
 
-def _plan(action, before, body, set_password, changed_fields, predicted):
-    return dict(
-        action=action,
-        before=before,
-        body=body,
-        set_password=set_password,
-        changed_fields=changed_fields + (["password"] if set_password else []),
-        predicted=predicted,
-    )
+def _plan(user, body, calls, predicted):
+    changed = sorted(body) + (["password"] if calls else [])
+    action = write_action(user, body, calls)
+    return Plan("user", action, user, body if action != "none" else None, calls, changed, predicted)
 
 
 def _target_groups(spec, user, resolved):
@@ -336,60 +284,35 @@ def _target_groups(spec, user, resolved):
     return targets, group_info
 
 
-def locks_out(plan):
-    """The action the plan takes that would lock the user out (delete or deactivate), or None."""
-    if plan["action"] == "delete":
-        return "delete"
-    if plan["action"] == "update" and plan["body"].get("is_active") is False:
-        return "deactivate"
-    return None
-
-
-def plan_diff(spec, plan, after):
-    """Before/after of the managed fields; a deletion shows as a change of state."""
-    before = plan["before"]
-    if plan["action"] == "delete":
-        return dict(before=dict(username=before["username"], state="present"),
-                    after=dict(username=before["username"], state="absent"))
-    if before is None and plan["action"] == "none":
-        return dict(before={}, after={})
-    managed = managed_fields(spec)
-    return dict(before=managed_view(before, managed), after=managed_view(after, managed, plan["set_password"]))
+def removed_groups(plan):
+    """UUIDs of the groups a user plan takes the user out of (all of them when it deletes the user)."""
+    before = set((plan.before or {}).get("groups") or [])
+    if plan.action == "delete":
+        return before
+    if plan.action == "update" and "groups" in plan.body:
+        return before - set(plan.body["groups"])
+    return set()
 
 
 # ---------------------------------------------------------------- lists of specs (authentik_users)
 
 
-def validate_specs(specs):
+def entry_label(spec):
+    return "in the entry for %s" % check.short_repr(spec.get("username"))
+
+
+def validate_user_specs(specs):
+    """Every entry of a bulk list, before the first request: a list with one bad entry writes nothing."""
+    if not isinstance(specs, list):
+        raise ValidationError("Invalid users: must be a list of entries, got %s" % check.type_name(specs))
     seen = set()
-    for spec in specs:
-        if not spec.get("username"):
-            raise ValidationError("Every entry of users needs a username")
+    for index, spec in enumerate(specs):
+        if not isinstance(spec, dict):
+            raise ValidationError("Invalid users: entry %d must be a mapping, got %s" % (
+                index + 1, check.type_name(spec)))
+        if spec.get("username") is None:
+            raise ValidationError("Invalid users: entry %d has no username; every entry needs one" % (index + 1))
+        validate_user_params(spec, entry_label(spec))
         if spec["username"] in seen:
             raise ValidationError("Username %r appears more than once in users" % spec["username"])
         seen.add(spec["username"])
-        try:
-            validate_params(spec)
-        except ValidationError as error:
-            error.note("in the entry for %r" % spec["username"])
-            raise
-
-
-def in_purge_scope(user, scope):
-    """Whole path segments count: staff/berlin takes in staff/berlin and staff/berlin/x, not staff/berlin2.
-    Internal service accounts (outposts) are never in scope; authentik refuses to change them anyway."""
-    if user.get("type") == "internal_service_account":
-        return False
-    prefix, types = (scope.get("path_startswith") or "").strip("/"), scope.get("type")
-    path = user.get("path") or ""
-    if prefix and not (path == prefix or path.startswith(prefix + "/")):
-        return False
-    return not types or user.get("type") in types
-
-
-def purge_specs(users, specs, scope, action, owner_pk):
-    """Specs that deactivate or delete the users in scope that the list does not name, in username order."""
-    named = set(spec["username"] for spec in specs)
-    change = {"state": "absent"} if action == "delete" else {"is_active": False}
-    return [dict(change, username=user["username"]) for username, user in sorted(users.items())
-            if username not in named and user["pk"] != owner_pk and in_purge_scope(user, scope)]

@@ -26,6 +26,7 @@ options:
   name:
     description:
       - The group name. Without O(pk) it selects the group (exact match) and is required.
+      - The name is stored as given (authentik trims surrounding spaces), also when it looks like a UUID.
       - With O(pk), a different value renames the group.
       - Before authentik 2025.12 group names were unique only per parent; when a name matches several groups
         the task fails and asks for O(pk).
@@ -48,6 +49,8 @@ options:
   parent:
     description:
       - The parent group, by name or UUID; an empty string removes the parent.
+      - A value written as a UUID (8-4-4-4-12 hexadecimal digits) is taken as the parent's UUID, any other value
+        as its name.
       - Before authentik 2025.12 a group has one C(parent). From 2025.12 on the field is a list, C(parents);
         the module then makes the list exactly this one group (or empty). Which shape the server uses is read
         from the group objects it returns.
@@ -81,6 +84,16 @@ options:
     type: str
     choices: [add, remove, exact]
     default: add
+  allow_self_lockout:
+    description:
+      - The module refuses changes that would cut off the API token it runs with, since the task would lock itself
+        (and often its operator) out. For a group these are deleting it, turning its O(is_superuser) off,
+        moving it under another O(parent), or removing members, whenever that leaves the user that owns the token
+        without superuser status (held directly or through a parent group). V(true) allows it.
+      - The owner (C(GET /core/users/me/)) and, when it is a superuser, the group list are read only when the task
+        would delete the group, turn O(is_superuser) off, change O(parent) or remove members.
+    type: bool
+    default: false
 notes:
   - Uses C(GET /core/groups/?name=), C(POST /core/groups/), C(PATCH /core/groups/{uuid}/),
     C(DELETE /core/groups/{uuid}/) and C(POST /core/groups/{uuid}/add_user/) or C(remove_user/).
@@ -160,22 +173,15 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.converge import change_group_members
-from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
+from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError, ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.groups import (
-    build_group_patch,
-    group_managed_fields,
-    group_scalars,
-    group_view,
+    group_diff,
     members_needing_lookup,
-    membership_changes,
-    new_group,
     normalize_group_params,
     parent_needing_lookup,
-    planned_group_attributes,
-    predict_group,
-    target_members,
-    target_parent,
+    plan_group,
+    uses_parents_list,
     validate_group_params,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
@@ -184,74 +190,49 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
 )
 
 
+def find_selected_group(client, params):
+    group = resources.find_group(client, name=params["name"], pk=params["pk"],
+                                 include_users=params["users"] is not None)
+    if group is None and params["pk"] is not None and params["state"] == "present":
+        raise NotFoundError("No group with pk %s; groups are created by name, without pk" % params["pk"])
+    return group
+
+
+def refuse_taken_name(client, params, group):
+    """A rename to a name another group has fails here, in check mode too. Only servers that keep group names
+    unique (2025.12 and later, recognised by their `parents` list) are asked; one lookup, only when renaming."""
+    wanted = params["name"]
+    if group is None or params["state"] == "absent" or wanted is None or wanted == group["name"]:
+        return
+    if not uses_parents_list(group):
+        return
+    holder = resources.find_group(client, name=wanted)
+    if holder is not None and holder["pk"] != group["pk"]:
+        raise ValidationError("Invalid name: %r is already the name of the group %s; renaming group %r would "
+                              "fail, so nothing was changed" % (wanted, holder["pk"], group["name"]))
+
+
 def lookups(client, params, group):
     """The server lookups a change needs, and only those: members and a parent that are not already known."""
-    users = resources.resolve_users(client, members_needing_lookup(params, group or {}))
+    users = resources.resolve_users(client, members_needing_lookup(params, group))
     parent_entry = parent_needing_lookup(params, group)
-    parent = resources.find_group(client, parent_entry) if parent_entry else None
+    parent = resources.require_group(client, parent_entry) if parent_entry else None
     return users, parent
 
 
-def ensure_absent(module, client, group):
-    if group is None:
-        return dict(changed=False, group={}, changed_fields=[], diff=dict(before={}, after={}))
-    if not module.check_mode:
-        resources.delete_group(client, group["pk"])
-    return dict(
-        changed=True,
-        group={},
-        changed_fields=["state"],
-        diff=dict(before=dict(name=group["name"], state="present"), after=dict(name=group["name"], state="absent")),
-    )
-
-
-def ensure_created(module, client, params):
-    users, parent = lookups(client, params, None)
-    manage_parent, parent_field, group_info = target_parent(params, None, parent)
-    member_pks, member_info = target_members(params, {}, users)
-    body = build_group_patch({}, group_scalars(params), planned_group_attributes({}, params), parent_field,
-                             manage_parent)
-    if member_pks:
-        # A new group may get its members in the create itself: there is nothing to replace yet.
-        body["users"] = sorted(member_pks)
-    group = new_group(body, member_info, group_info) if module.check_mode else resources.create_group(client, body)
-    return dict(changed=True, group=group, changed_fields=sorted(body),
-                diff=dict(before={}, after=group_view(group, group_managed_fields(params), group_info)))
-
-
-def ensure_updated(module, client, params, group):
-    users, parent = lookups(client, params, group)
-    manage_parent, parent_field, group_info = target_parent(params, group, parent)
-    member_pks, member_info = target_members(params, group, users)
-    patch = build_group_patch(group, group_scalars(params), planned_group_attributes(group, params), parent_field,
-                              manage_parent)
-    to_add, to_remove = membership_changes(group.get("users") or [], member_pks)
-    members_after = member_pks if (to_add or to_remove) else None
-    if module.check_mode:
-        after = predict_group(group, patch, members_after, member_info, group_info)
-    else:
-        # The PATCH answer is the new group (no re-read); membership calls follow it.
-        after = resources.update_group(client, group["pk"], patch) if patch else group
-        change_group_members(client, group["pk"], to_add, to_remove, fields_saved=sorted(patch))
-        after = predict_group(after, {}, members_after, member_info, group_info)
-    changed_fields = sorted(patch) + (["users"] if members_after is not None else [])
-    managed = group_managed_fields(params)
-    return dict(changed=bool(changed_fields), group=after, changed_fields=changed_fields,
-                diff=dict(before=group_view(group, managed, group_info), after=group_view(after, managed, group_info)))
-
-
 def run(module, client):
+    """One lookup, the lookups a change needs, one plan, then at most one write (plus membership calls)."""
     params = normalize_group_params(module.params)
     validate_group_params(params)
-    group = resources.find_group_by_key(client, name=params["name"], pk=params["pk"],
-                                        include_users=params["users"] is not None)
-    if params["state"] == "absent":
-        return ensure_absent(module, client, group)
-    if group is not None:
-        return ensure_updated(module, client, params, group)
-    if params["pk"] is not None:
-        raise NotFoundError("No group with pk %s; groups are created by name, without pk" % params["pk"])
-    return ensure_created(module, client, params)
+    group = find_selected_group(client, params)
+    refuse_taken_name(client, params, group)
+    users, parent = lookups(client, params, group)
+    plan = plan_group(params, group, users, parent)
+    if not params["allow_self_lockout"]:
+        guard_self_lockout(client, [plan])
+    after = apply_plan(client, plan, module.check_mode)
+    return dict(changed=plan.changed, group=after, changed_fields=plan.changed_fields,
+                diff=group_diff(params, plan, after))
 
 
 def argument_spec():
@@ -266,6 +247,7 @@ def argument_spec():
         attributes_mode=dict(type="str", default="merge", choices=["merge", "replace"]),
         users=dict(type="list", elements="raw"),
         users_mode=dict(type="str", default="add", choices=["add", "remove", "exact"]),
+        allow_self_lockout=dict(type="bool", default=False),
     )
     return spec
 

@@ -20,13 +20,7 @@ author:
 extends_documentation_fragment:
   - akops.authentik.authentik
   - akops.authentik.authentik.ACTIONGROUP
-attributes:
-  check_mode:
-    description: Runs normally in check mode; it reads only.
-    support: full
-  diff_mode:
-    description: Returns no diff; it changes nothing.
-    support: none
+  - akops.authentik.authentik.INFO_MODULE
 options:
   name:
     description: Exact group name.
@@ -106,6 +100,8 @@ groups:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils import validation as check
+from ansible_collections.akops.authentik.plugins.module_utils.compare import ignored_by_key, normalize_filters
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
     run_module,
@@ -116,10 +112,15 @@ FILTERS = ("name", "is_superuser", "members_by_username", "attributes", "search"
 
 def run(module, client):
     params = module.params
+    check.validate(params, (("page_size", check.integer(minimum=1)),))
+    ignored = ignored_by_key(params, "pk", [name for name in FILTERS if name != "include_users"])
+    if ignored:
+        module.warn("pk selects one group; the other filters (%s) are not applied" % ", ".join(ignored))
     if params["pk"] is not None:
-        group = resources.find_group_by_key(client, pk=params["pk"], include_users=params["include_users"])
+        group = resources.find_group(client, pk=normalize_filters({"pk": params["pk"]})["pk"],
+                                     include_users=params["include_users"])
         return dict(changed=False, groups=[group] if group else [])
-    filters = dict((key, params[key]) for key in FILTERS)
+    filters = normalize_filters(dict((key, params[key]) for key in FILTERS))
     return dict(changed=False, groups=resources.list_objects(client, resources.GROUPS, filters, params["page_size"]))
 
 

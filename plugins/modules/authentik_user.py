@@ -90,6 +90,9 @@ options:
   groups:
     description:
       - Group names or group UUIDs. See O(groups_mode).
+      - An entry written as a UUID (8-4-4-4-12 hexadecimal digits, any letter case) is taken as the group's UUID;
+        every other entry is a name, matched exactly. A group whose name itself is written like a UUID is
+        therefore referenced by its own UUID (its C(pk)).
       - Names are looked up only when membership must change; an unknown group fails the task before anything
         is written.
     type: list
@@ -118,9 +121,13 @@ options:
     default: on_create
   allow_self_lockout:
     description:
-      - The module refuses to deactivate or delete the user that owns the API token it runs with, since the
-        task would lock itself (and often its operator) out. V(true) allows it.
-      - The owner is looked up (C(GET /core/users/me/)) only when a task would deactivate or delete a user.
+      - The module refuses changes that would cut off the API token it runs with, since the task would lock itself
+        (and often its operator) out. V(true) allows them.
+      - These are deactivating or deleting the user that owns the token, and removing that user from groups
+        (O(groups_mode=exact) or V(remove)) when it would then no longer be a superuser, through a direct group
+        or a parent group.
+      - The owner is looked up (C(GET /core/users/me/)) only when a task would deactivate or delete a user, or
+        take a superuser out of groups; the group list only when the owner's own superuser status is at stake.
     type: bool
     default: false
 notes:
@@ -249,8 +256,8 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, guard_self_lockout
-from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
+from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError, ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
     run_module,
@@ -258,10 +265,10 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
 )
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     groups_needing_lookup,
-    normalize_params,
-    plan_diff,
+    normalize_user_params,
     plan_user,
-    validate_params,
+    user_diff,
+    validate_user_params,
 )
 
 
@@ -274,22 +281,31 @@ def find_selected_user(client, params):
     return user
 
 
+def refuse_taken_username(client, params, user):
+    """A rename to a username another user has fails here, in check mode too, not with the server's 400 later.
+    Costs one lookup, and only when renaming."""
+    wanted = params["username"]
+    if user is None or params["state"] == "absent" or wanted is None or wanted == user["username"]:
+        return
+    holder = resources.find_user(client, username=wanted)
+    if holder is not None and holder["pk"] != user["pk"]:
+        raise ValidationError("Invalid username: %r is already taken by the user with pk %s; renaming user %r "
+                              "would fail, so nothing was changed" % (wanted, holder["pk"], user["username"]))
+
+
 def run(module, client):
-    """One lookup, the group lookups a membership change needs, then at most one write (plus set_password)."""
-    params = normalize_params(module.params)
-    validate_params(params)
+    """One lookup, the lookups a change needs, one plan, then at most one write (plus set_password)."""
+    params = normalize_user_params(module.params)
+    validate_user_params(params)
     user = find_selected_user(client, params)
+    refuse_taken_username(client, params, user)
     resolved = resources.resolve_groups(client, groups_needing_lookup(params, user))
     plan = plan_user(params, user, resolved)
     if not params["allow_self_lockout"]:
         guard_self_lockout(client, [plan])
-    after = apply_user_plan(client, plan, params["password"], module.check_mode)
-    return dict(
-        changed=plan["action"] != "none",
-        user=after,
-        changed_fields=plan["changed_fields"],
-        diff=plan_diff(params, plan, after),
-    )
+    after = apply_plan(client, plan, module.check_mode, {"password": params["password"]})
+    return dict(changed=plan.changed, user=after, changed_fields=plan.changed_fields,
+                diff=user_diff(params, plan, after))
 
 
 def argument_spec():

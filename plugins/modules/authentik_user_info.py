@@ -20,13 +20,7 @@ author:
 extends_documentation_fragment:
   - akops.authentik.authentik
   - akops.authentik.authentik.ACTIONGROUP
-attributes:
-  check_mode:
-    description: Runs normally in check mode; it reads only.
-    support: full
-  diff_mode:
-    description: Returns no diff; it changes nothing.
-    support: none
+  - akops.authentik.authentik.INFO_MODULE
 options:
   username:
     description: Exact username (case-sensitive).
@@ -150,6 +144,8 @@ users:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils import validation as check
+from ansible_collections.akops.authentik.plugins.module_utils.compare import ignored_by_key, normalize_filters
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
     run_module,
@@ -161,10 +157,14 @@ FILTERS = ("username", "email", "name", "uuid", "path", "path_startswith", "type
 
 def run(module, client):
     params = module.params
+    check.validate(params, (("page_size", check.integer(minimum=1)),))
+    ignored = ignored_by_key(params, "pk", [name for name in FILTERS if name != "include_groups"])
+    if ignored:
+        module.warn("pk selects one user; the other filters (%s) are not applied" % ", ".join(ignored))
     if params["pk"] is not None:
         user = resources.find_user(client, pk=params["pk"])
         return dict(changed=False, users=[user] if user else [])
-    filters = dict((key, params[key]) for key in FILTERS)
+    filters = normalize_filters(dict((key, params[key]) for key in FILTERS))
     return dict(changed=False, users=resources.list_objects(client, resources.USERS, filters, params["page_size"]))
 
 

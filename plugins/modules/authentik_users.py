@@ -93,11 +93,16 @@ options:
       - A scope of users that the list must account for. Users inside it that O(users) does not name are
         deactivated or deleted, as O(purge_action) says. Users outside the scope are never touched, and neither is
         the user that owns the API token.
-      - An empty scope is refused, so that a typo cannot purge the whole directory.
+      - A scope that is empty once normalized is refused, so that a typo cannot purge the whole directory. That is
+        C({}), a O(purge.path_startswith) of only slashes or spaces (V(/) is stripped to nothing), and an empty
+        O(purge.type) list.
+      - O(purge_limit) caps how many users one run may deactivate or delete.
     type: dict
     suboptions:
       path_startswith:
-        description: Users whose path starts with this prefix.
+        description:
+          - Users whose path is this path or lies below it, by whole segments (V(staff/berlin) takes in
+            V(staff/berlin/x), not V(staff/berlin2)). Surrounding slashes and spaces are ignored.
         type: str
       type:
         description: Users of these types.
@@ -109,8 +114,20 @@ options:
     type: str
     choices: [deactivate, delete]
     default: deactivate
+  purge_limit:
+    description:
+      - The most users one run may deactivate or delete through O(purge). A purge that would touch more fails
+        before any write, in check mode too, with the count and the first few usernames; users that a purge leaves
+        as they are (already inactive) do not count.
+      - The default is deliberately small, like the deletion thresholds of directory-sync tools, so that a wrong
+        scope or an incomplete list cannot empty a directory; raise it for a planned large clean-up.
+    type: int
+    default: 10
   allow_self_lockout:
-    description: Allow an entry of O(users) to deactivate or delete the user that owns the API token.
+    description:
+      - Allow the list to cut off the API token the task runs with. Without it the task refuses, before any write
+        and in check mode too, to deactivate or delete the user that owns the token, or to take that user out of
+        groups when it would then no longer be a superuser (through a direct or a parent group).
     type: bool
     default: false
   page_size:
@@ -197,46 +214,65 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.akops.authentik.plugins.module_utils import directory, resources
-from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_user_plan, guard_self_lockout
-from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, ValidationError
+from ansible_collections.akops.authentik.plugins.module_utils import validation as check
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
+from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     build_client,
     connection_argument_spec,
     fail_from,
     user_option_spec,
 )
+from ansible_collections.akops.authentik.plugins.module_utils.purge import (
+    DEFAULT_LIMIT,
+    check_purge_limit,
+    normalize_scope,
+    purge_specs,
+)
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     USER_TYPES,
     groups_needing_lookup,
-    normalize_params,
-    plan_diff,
+    normalize_user_params,
     plan_user,
-    purge_specs,
-    validate_specs,
+    user_diff,
+    validate_user_specs,
 )
 
 COUNTS = ("created", "updated", "deleted", "deactivated", "unchanged")
 OUTCOME = {"create": "created", "update": "updated", "delete": "deleted", "none": "unchanged"}
+TASK_RULES = (
+    ("purge_limit", check.integer(minimum=0)),
+    ("page_size", check.integer(minimum=1)),
+    ("parallel", check.integer(minimum=1)),
+)
+
+
+def validate_task(params):
+    """Everything the task asks, before the first request: the options, every entry, the purge scope."""
+    check.validate(params, TASK_RULES)
+    specs = [normalize_user_params(spec) if isinstance(spec, dict) else spec for spec in params["users"]]
+    validate_user_specs(specs)
+    scope = normalize_scope(params["purge"]) if params["purge"] is not None else None
+    return specs, scope
 
 
 def plan_all(client, params):
     """(specs, plans) for the list and the purge, after reading the directory and resolving groups."""
-    specs = [normalize_params(spec) for spec in params["users"]]
-    validate_specs(specs)
-    scope = params["purge"]
-    if scope is not None and not any(scope.values()):
-        raise ValidationError("purge needs path_startswith or type; an empty scope would take in every user")
+    specs, scope = validate_task(params)
     users = directory.read_users(client, [spec["username"] for spec in specs], params["page_size"],
                                  everything=scope is not None)
-    owner_pk = None
+    owner = None
+    listed = len(specs)
     if scope is not None:
-        owner_pk = resources.token_owner(client)["pk"]
-        specs = specs + purge_specs(users, specs, scope, params["purge_action"], owner_pk)
-    entries = [entry for spec in specs for entry in groups_needing_lookup(spec, users.get(spec["username"]))]
-    resolved = directory.resolve_group_entries(client, entries, users.values())
+        owner = resources.token_owner(client)
+        specs = specs + purge_specs(users, specs, scope, params["purge_action"], owner["pk"])
+    wanted = [(spec["username"], groups_needing_lookup(spec, users.get(spec["username"]))) for spec in specs]
+    resolved = directory.resolve_group_entries(client, wanted, users.values())
     plans = [plan_user(spec, users.get(spec["username"]), resolved) for spec in specs]
+    if scope is not None:
+        check_purge_limit(plans[listed:], params["purge_limit"], params["purge_action"])
     if not params["allow_self_lockout"]:
-        guard_self_lockout(client, plans, owner_pk)
+        guard_self_lockout(client, plans, owner)
     return specs, plans
 
 
@@ -260,7 +296,8 @@ def carry_out(module, clients, specs, plans):
 
     def apply(index):
         try:
-            after = apply_user_plan(clients.get(), plans[index], specs[index].get("password"), module.check_mode)
+            secrets = {"password": specs[index].get("password")}
+            after = apply_plan(clients.get(), plans[index], module.check_mode, secrets)
             return after, None
         except AuthentikError as error:
             return None, error
@@ -276,9 +313,9 @@ def carry_out(module, clients, specs, plans):
 
 
 def outcome(plan, purged):
-    if purged and plan["action"] == "update":
+    if purged and plan.action == "update":
         return "deactivated"
-    return OUTCOME[plan["action"]]
+    return OUTCOME[plan.action]
 
 
 def report(specs, plans, outcomes, listed):
@@ -288,21 +325,21 @@ def report(specs, plans, outcomes, listed):
         username = spec["username"]
         if error is not None:
             failures.append("%s: %s" % (username, error.msg))
-            results.append(dict(username=username, action=plan["action"], changed=False, failed=True,
-                                changed_fields=plan["changed_fields"], msg=error.msg))
+            results.append(dict(username=username, action=plan.action, changed=False, failed=True,
+                                changed_fields=plan.changed_fields, msg=error.msg))
             continue
         summary[outcome(plan, index >= listed)].append(username)
-        results.append(dict(username=username, action=plan["action"], changed=plan["action"] != "none",
-                            changed_fields=plan["changed_fields"]))
-        if plan["action"] != "none":
-            diff = plan_diff(spec, plan, after)
+        results.append(dict(username=username, action=plan.action, changed=plan.changed,
+                            changed_fields=plan.changed_fields))
+        if plan.changed:
+            diff = user_diff(spec, plan, after)
             diff.update(before_header="user %s" % username, after_header="user %s" % username)
             diffs.append(diff)
     counts = dict((name, len(usernames)) for name, usernames in summary.items())
     return dict(changed=bool(diffs), counts=counts, summary=summary, results=results, diff=diffs), failures
 
 
-def main():
+def argument_spec():
     spec = connection_argument_spec()
     entry = user_option_spec()
     entry["username"]["required"] = True
@@ -313,11 +350,16 @@ def main():
             type=dict(type="list", elements="str", choices=list(USER_TYPES)),
         )),
         purge_action=dict(type="str", default="deactivate", choices=["deactivate", "delete"]),
+        purge_limit=dict(type="int", default=DEFAULT_LIMIT),
         allow_self_lockout=dict(type="bool", default=False),
         page_size=dict(type="int", default=1000),
         parallel=dict(type="int", default=4),
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     clients = ClientPerThread(module)
     try:
         specs, plans = plan_all(clients.get(), module.params)
@@ -326,7 +368,7 @@ def main():
     outcomes = carry_out(module, clients, specs, plans)
     result, failures = report(specs, plans, outcomes, listed=len(module.params["users"]))
     if failures:
-        writes = sum(1 for plan in plans if plan["action"] != "none")
+        writes = sum(1 for plan in plans if plan.changed)
         module.fail_json(msg="%d of %d writes failed: %s" % (len(failures), writes, " | ".join(failures)), **result)
     module.exit_json(**result)
 

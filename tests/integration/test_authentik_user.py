@@ -332,7 +332,8 @@ def test_rename_by_pk(run_playbook, authentik):
     assert run.rc == 0, run.output
     assert run.last["diff"] == {"before": {"username": "old.name"}, "after": {"username": "new.name"}}
     assert authentik.get_user(user["pk"])["username"] == "new.name"
-    assert methods(authentik) == ["GET", "PATCH"]
+    # The user by pk, one lookup that the new name is free, the PATCH.
+    assert methods(authentik) == ["GET", "GET", "PATCH"]
     assert authentik.requests[0]["path"] == "/api/v3/core/users/%d/" % user["pk"]
 
 
@@ -344,16 +345,16 @@ def test_select_by_uuid(run_playbook, authentik):
     assert authentik.requests[0]["query"]["uuid"] == [user["uuid"]]
 
 
-def test_rename_onto_existing_username_surfaces_the_server_message(run_playbook, authentik):
-    user = authentik.add_user(username="first", name="F")
-    authentik.add_user(username="second", name="S")
-    run = run_playbook([task("rename", pk=user["pk"], username="second")])
+def test_the_servers_400_surfaces_with_status_and_body(run_playbook, authentik):
+    # authentik refuses every change to an internal service account (an outpost's user).
+    user = authentik.add_user(username="ak-outpost", name="Outpost", type="internal_service_account")
+    run = run_playbook([task("rename", pk=user["pk"], username="renamed")])
     assert run.rc != 0
     assert run.last["msg"] == (
-        "PATCH /api/v3/core/users/%d/ returned HTTP 400: username: This field must be unique." % user["pk"])
+        "PATCH /api/v3/core/users/%d/ returned HTTP 400: Can't modify internal service account users" % user["pk"])
     assert run.last["status"] == 400
-    assert run.last["body"] == {"username": ["This field must be unique."]}
-    assert authentik.get_user(user["pk"])["username"] == "first"
+    assert run.last["body"] == {"non_field_errors": ["Can't modify internal service account users"]}
+    assert authentik.get_user(user["pk"])["username"] == "ak-outpost"
 
 
 def test_missing_pk_is_a_clear_error(run_playbook, authentik):
