@@ -19,6 +19,9 @@ class AuthentikError(Exception):
     """Base class: a one-line message for a person, plus structured details."""
 
     transient = False
+    # True only when the failure shows that the server did not act on the request (authentik's 429 throttle
+    # answer, a connection that was never made): then even a create may be sent again.
+    unprocessed = False
 
     def __init__(self, msg):
         super(AuthentikError, self).__init__(msg)
@@ -74,6 +77,11 @@ class ApiError(AuthentikError):
     def transient(self):
         return self.status in TRANSIENT_STATUSES
 
+    @property
+    def unprocessed(self):
+        # DRF throttles before the view runs, and a proxy's rate limit never passes the request on.
+        return self.status == 429
+
     def to_fail_json(self):
         details = super(ApiError, self).to_fail_json()
         details.update(status=self.status, body=self.body)
@@ -100,6 +108,22 @@ class InvalidResponseError(ApiError):
     def transient(self):
         # An empty or cut-off answer is a glitch on the way; an HTML page at a 2xx status is the wrong server.
         return self.body is None or _looks_like_json(self.body)
+
+
+class NotAListError(ApiError):
+    """A JSON success answer to a list request that is not authentik's list envelope: not authentik at all."""
+
+    def __init__(self, method, path, status, body, base_url):
+        super(NotAListError, self).__init__(method, path, status, body)
+        self.msg = (
+            "%s %s returned HTTP %s with JSON that is not authentik's list answer (no results/pagination); "
+            "check api_url (%s)" % (method, path, status, base_url)
+        )
+        self.args = (self.msg,)
+
+    @property
+    def transient(self):
+        return False
 
 
 class RedirectError(ApiError):

@@ -15,6 +15,9 @@ from ansible_collections.akops.authentik.plugins.module_utils.api import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     Client,
+    ca_bundle_problem,
+    credentials_problem,
+    url_secrets,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 from ansible_collections.akops.authentik.plugins.module_utils.users import USER_TYPES
@@ -56,6 +59,10 @@ def user_option_spec():
 
 def connection_problem(params):
     """Why the connection options cannot work, or None; checked before any request."""
+    problem = credentials_problem(params["api_url"])
+    if problem:
+        # The bearer token is the only authentication; user:password@ would at best be ignored.
+        return problem
     if not params["api_url"].lower().startswith(("http://", "https://")):
         return "api_url must start with http:// or https://, got %r" % params["api_url"]
     token = params["api_token"]
@@ -64,6 +71,10 @@ def connection_problem(params):
         return "api_token is empty or contains spaces, line breaks or control characters"
     if params["ca_path"] and not os.path.isfile(params["ca_path"]):
         return "ca_path %r is not a readable file" % params["ca_path"]
+    if params["ca_path"]:
+        problem = ca_bundle_problem(params["ca_path"])
+        if problem:
+            return "ca_path %r is not a readable PEM CA bundle (%s)" % (params["ca_path"], problem)
     return None
 
 
@@ -73,6 +84,9 @@ def build_client(module, warn=True):
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
+    # api_url is not a no_log option; a password in it must still never be shown, in msg or in the invocation
+    # that fail_json and exit_json return (AnsibleModule masks every value in no_log_values there).
+    module.no_log_values.update(url_secrets(params["api_url"]))
     problem = connection_problem(params)
     if problem:
         module.fail_json(msg=problem)

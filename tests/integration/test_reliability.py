@@ -1,6 +1,7 @@
 """Faults survived, bad input refused: ansible-playbook against the local server with injected faults."""
 
 import http.server
+import json
 import socket
 import threading
 import time
@@ -12,6 +13,9 @@ from tests.integration.conftest import TOKEN, find_group, writes
 USER = "akops.authentik.authentik_user"
 # Retries in these tests wait milliseconds, not seconds; the backoff itself is unit-tested.
 FAST = dict(retry_delay=0.01, retry_max_delay=0.05)
+# How a create that failed, and that a lookup right after did not find, is reported.
+NOT_FOUND_AFTER_FAILURE = ("; it was not created as far as a lookup right after could tell; "
+                           "running the task again is safe")
 
 
 def user_task(title="user", **args):
@@ -122,9 +126,50 @@ def test_create_that_failed_is_reported_not_repeated(run_playbook, authentik):
     assert run.rc != 0
     assert run.last["msg"] == ("POST /api/v3/core/users/ returned HTTP 503: "
                                + run.last["msg"].split("HTTP 503: ", 1)[1])
-    assert run.last["msg"].endswith("; it was not created")
+    assert run.last["msg"].endswith(NOT_FOUND_AFTER_FAILURE)
     assert [entry[0] for entry in log(authentik)] == ["GET", "POST", "GET"]
     assert authentik.find_user("never") is None
+
+
+def test_throttled_create_is_sent_again_after_a_lookup_finds_nothing(run_playbook, authentik):
+    authentik.inject("status", status=429, retry_after=0, match={"method": "POST", "path_prefix": "/core/users/"})
+    run = run_playbook([user_task(username="calm", name="C", password="Pw-calm-1")])
+    assert run.rc == 0, run.output
+    assert run.last["changed"] is True
+    assert [(entry["method"], entry["path"].rsplit("/", 2)[-2], entry["status"]) for entry in authentik.requests] == [
+        ("GET", "users", 200), ("POST", "users", 429), ("GET", "users", 200), ("POST", "users", 201),
+        ("POST", "set_password", 204)]
+    assert [user["username"] for user in authentik.store.users.values()].count("calm") == 1
+    assert authentik.check_password("calm", "Pw-calm-1")
+
+
+def test_throttled_group_create_is_sent_again(run_playbook, authentik):
+    authentik.inject("status", count=2, status=429, retry_after=0, match={"method": "POST"})
+    run = run_playbook([{"name": "group", "akops.authentik.authentik_group": dict(FAST, name="calm")}])
+    assert run.rc == 0, run.output
+    assert run.last["changed"] is True
+    assert [entry[:2] for entry in log(authentik)] == [
+        ("GET", None), ("POST", "status"), ("GET", None), ("POST", "status"), ("GET", None), ("POST", None)]
+    assert find_group(authentik, "calm") is not None
+
+
+def test_throttled_create_gives_up_after_the_retries(run_playbook, authentik):
+    authentik.inject("status", count=10, status=429, retry_after=0, match={"method": "POST"})
+    run = run_playbook([user_task(username="calm", name="C", retries=1)])
+    assert run.rc != 0
+    assert run.last["msg"] == ("POST /api/v3/core/users/ returned HTTP 429: Request was throttled. Expected available "
+                               "in 0 seconds.; it was not created; gave up after 2 attempts")
+    assert [entry[0] for entry in log(authentik)] == ["GET", "POST", "GET", "POST", "GET"]
+    assert authentik.find_user("calm") is None
+
+
+def test_create_processed_before_a_502_is_not_sent_again(run_playbook, authentik):
+    authentik.inject("status", status=502, process=True, match={"method": "POST", "path_prefix": "/core/users/"})
+    run = run_playbook([user_task(username="landed", name="L")])
+    assert run.rc == 0, run.output
+    assert run.last["changed"] is True
+    assert [entry[:2] for entry in log(authentik)] == [("GET", None), ("POST", "status"), ("GET", None)]
+    assert authentik.find_user("landed") is not None
 
 
 def test_user_deleted_between_lookup_and_patch(run_playbook, authentik):
@@ -142,7 +187,8 @@ def test_user_deleted_between_lookup_and_patch(run_playbook, authentik):
     run = run_playbook([user_task(username="vanishing", name="Renamed")])
     deleter.join()
     assert run.rc != 0
-    assert run.last["msg"] == "User with pk %d was deleted after it was read; nothing was changed" % user["pk"]
+    assert run.last["msg"] == ("PATCH /api/v3/core/users/%d/ returned HTTP 404: the user was deleted after it was read; "
+                               "nothing was changed" % user["pk"])
     assert "Traceback" not in run.output
 
 
@@ -267,3 +313,51 @@ def test_list_modules_explain_an_api_url_that_is_not_authentik(run_playbook, aut
     assert run.rc != 0
     assert "returned HTTP 404: not found, and the answer is not authentik's JSON (check api_url)" in run.last["msg"]
     assert "api_url should be the server's base URL" in run.last["msg"]
+
+
+# ---------------------------------------------------------------- JSON that is not authentik's list answer
+
+
+class Impostor(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the same JSON at 200, as a wrong server or a catch-all mock might."""
+
+    answer = {}
+    seen = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        Impostor.seen.append((self.command, self.path, self.headers.get("Authorization")))
+        body = json.dumps(Impostor.answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer  # noqa: N815 (http.server's naming)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("answer", [{}, {"results": "x"}, []], ids=["empty-object", "results-not-a-list", "array"])
+@pytest.mark.parametrize("module, args", [
+    (USER, {"username": "jdoe", "name": "J", "groups": ["ops"]}),
+    (USER, {"username": "jdoe", "state": "absent"}),
+    ("akops.authentik.authentik_group", {"name": "ops", "users": ["jdoe"]}),
+    ("akops.authentik.authentik_user_info", {}),
+    ("akops.authentik.authentik_group_info", {}),
+])
+def test_json_that_is_not_a_list_answer_is_an_error_and_nothing_is_written(run_playbook, authentik, web_server,
+                                                                           answer, module, args):
+    Impostor.answer, Impostor.seen = answer, []
+    url = web_server(Impostor)
+    run = run_playbook([{"name": "impostor", module: dict(FAST, api_url=url, **args)}])
+    assert run.rc != 0
+    assert run.last["msg"].endswith(" returned HTTP 200 with JSON that is not authentik's list answer "
+                                    "(no results/pagination); check api_url (%s/api/v3)" % url)
+    assert run.last["msg"].startswith("GET /api/v3/core/")
+    assert "Traceback" not in run.output
+    assert Impostor.seen and all(method == "GET" for method, _path, _auth in Impostor.seen)

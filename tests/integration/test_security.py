@@ -14,21 +14,64 @@ GROUP = "akops.authentik.authentik_group"
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory):
-    ca, cert, key = make_certificates(tmp_path_factory.mktemp("tls"))
+    directory = tmp_path_factory.mktemp("tls")
+    ca, cert, key = make_certificates(directory)
+    (directory / "other").mkdir()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
     srv = AuthentikServer(token=TOKEN, ssl_context=context).start()
     srv.ca_path = str(ca)
+    # A CA of its own that signed nothing this server sends, and a file that is no PEM bundle at all.
+    srv.other_ca = str(make_certificates(directory / "other")[0])
+    srv.garbage = str(directory / "garbage.pem")
+    with open(srv.garbage, "w") as handle:
+        handle.write("this is not a certificate\n")
     yield srv
     srv.stop()
 
 
 def test_certificate_is_verified_by_default(run_playbook, tls_server):
     tls_server.clear_requests()
-    run = run_playbook([{"name": "default", USER: dict(username="tls1", api_url=tls_server.url, retries=0)}])
+    run = run_playbook([{"name": "default", USER: dict(username="tls1", api_url=tls_server.url)}])
     assert run.rc != 0
-    assert run.last["msg"].startswith("GET /api/v3/core/users/ failed: TLS verification failed (set ca_path")
+    message = run.last["msg"]
+    assert message.startswith("GET /api/v3/core/users/ failed: the TLS certificate of %s failed verification: "
+                              % tls_server.url)
+    assert message.endswith("(set ca_path to the CA bundle that issued it, or validate_certs: false for a test server)")
+    assert "gave up" not in message
     assert tls_server.requests == []
+
+
+def test_ca_path_with_a_ca_that_did_not_sign_the_certificate(run_playbook, tls_server):
+    run = run_playbook([{"name": "other ca", USER: dict(username="tls5", api_url=tls_server.url,
+                                                        ca_path=tls_server.other_ca)}])
+    assert run.rc != 0
+    assert run.last["msg"] == (
+        "GET /api/v3/core/users/ failed: the TLS certificate of %s failed verification: unable to get local issuer "
+        "certificate (ca_path %r does not hold the CA that issued it)" % (tls_server.url, tls_server.other_ca))
+    assert tls_server.find_user("tls5") is None
+
+
+def test_ca_path_that_is_not_pem_fails_before_any_request(run_playbook, tls_server):
+    tls_server.clear_requests()
+    run = run_playbook([{"name": "garbage ca", USER: dict(username="tls6", api_url=tls_server.url,
+                                                          ca_path=tls_server.garbage)}])
+    assert run.rc != 0
+    assert run.last["msg"] == ("ca_path %r is not a readable PEM CA bundle (no certificate or crl found)"
+                               % tls_server.garbage)
+    assert tls_server.requests == []
+
+
+def test_https_to_a_plain_http_port(run_playbook, authentik):
+    url = authentik.url.replace("http://", "https://")
+    run = run_playbook([{"name": "https to http", USER: dict(username="tls7", api_url=url)}])
+    assert run.rc != 0
+    message = run.last["msg"]
+    assert message.startswith("GET /api/v3/core/users/ failed: the server at %s does not speak TLS on this port "
+                              "(its answer to the TLS handshake is not TLS: " % url)
+    assert message.endswith("); use http:// or the HTTPS port in api_url")
+    assert "ca_path" not in message and "gave up" not in message
+    assert TOKEN not in run.output
 
 
 def test_ca_path_makes_verification_pass(run_playbook, tls_server):
@@ -72,6 +115,34 @@ def test_secrets_never_shown_at_vvvv_in_any_path(run_playbook, authentik):
         assert secret not in run.output
         assert all(secret not in str(entry) for entry in run.results)
         assert all(secret not in str(entry) for entry in authentik.requests)
+
+
+@pytest.mark.parametrize("userinfo, secret", [
+    ("someone:Pw-in-url-9137@", "Pw-in-url-9137"),
+    ("someone:Pw%40in-url-9137@", "Pw%40in-url-9137"),
+    ("tok-in-url-5521@", "tok-in-url-5521"),
+])
+@pytest.mark.parametrize("source", ["option", "environment"])
+def test_credentials_in_api_url_are_refused_and_never_shown(run_playbook, authentik, userinfo, secret, source):
+    url = authentik.url.replace("http://", "http://" + userinfo)
+    if source == "option":
+        run = run_playbook([{"name": "refused", USER: dict(username="c1", name="C", api_url=url),
+                             "ignore_errors": True}], verbosity=4)
+    else:
+        run = run_playbook([{"name": "refused", USER: dict(username="c1", name="C"), "ignore_errors": True}],
+                           connection=False, verbosity=4, env={"AUTHENTIK_URL": url, "AUTHENTIK_TOKEN": TOKEN})
+    assert run.rc == 0, run.output
+    assert [entry["status"] for entry in run.results] == ["failed"]
+    result = run["refused"]
+    assert result["msg"] == ("api_url must not contain credentials (user:password@); the API token is the only "
+                             "authentication, so give the URL without them: %s" % authentik.url)
+    # The invocation that -v and above print is masked too, not only msg.
+    assert result["invocation"]["module_args"]["api_url"].endswith("********@" + authentik.url.split("://")[1])
+    for shown in set((secret, secret.replace("%40", "@"))):
+        assert shown not in run.output
+        assert shown not in str(run.results)
+    assert TOKEN not in run.output
+    assert authentik.requests == []
 
 
 def test_twenty_parallel_tasks_for_distinct_users(run_playbook, authentik, tmp_path):

@@ -1,15 +1,21 @@
 """The client's retry policy at its one seam, the sleep function, against the local server's faults."""
 
 import email.utils
+import socket
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils.api import Client, _retry_after
-from ansible_collections.akops.authentik.plugins.module_utils.errors import ApiError
+from ansible_collections.akops.authentik.plugins.module_utils.errors import ApiError, TransportError
 from tests.server.authentik_server import AuthentikServer
 
 TOKEN = "backoff-token-77"
+# How a create that failed, and that a lookup right after did not find, is reported.
+NOT_FOUND_AFTER_FAILURE = ("; it was not created as far as a lookup right after could tell; "
+                           "running the task again is safe")
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +82,97 @@ def test_retry_after_header_forms():
     assert _retry_after("soon") is None
     later = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60), usegmt=True)
     assert 55 <= _retry_after(later) <= 60
+
+
+# ---------------------------------------------------------------- creates: sent again only when not processed
+
+
+def writes_and_lookups(srv):
+    return [(entry["method"], entry["status"]) for entry in srv.requests]
+
+
+def test_throttled_create_is_looked_up_then_sent_again(authentik):
+    sleeps = []
+    authentik.inject("status", count=2, status=429, retry_after=7, match={"method": "POST"})
+    user = resources.create_user(client_for(authentik, sleeps), {"username": "calm", "name": "C"})
+    assert user["username"] == "calm" and authentik.find_user("calm")["pk"] == user["pk"]
+    assert writes_and_lookups(authentik) == [("POST", 429), ("GET", 200), ("POST", 429), ("GET", 200),
+                                             ("POST", 201)]
+    assert sleeps == [7.0, 7.0]
+
+
+def test_throttled_create_gives_up_within_the_retry_budget(authentik):
+    sleeps = []
+    authentik.inject("status", count=10, status=429, match={"method": "POST"})
+    with pytest.raises(ApiError) as caught:
+        resources.create_group(client_for(authentik, sleeps, retries=2, retry_delay=1.0, retry_max_delay=3.0),
+                               {"name": "calm"})
+    assert caught.value.status == 429
+    assert caught.value.msg.endswith("; it was not created; gave up after 3 attempts")
+    assert [entry["method"] for entry in authentik.requests] == ["POST", "GET"] * 3
+    assert len(sleeps) == 2 and 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
+
+
+def test_throttled_create_that_was_processed_after_all_is_not_sent_again(authentik):
+    sleeps = []
+    authentik.inject("status", status=429, process=True, match={"method": "POST"})
+    user = resources.create_user(client_for(authentik, sleeps), {"username": "odd", "name": "O"})
+    assert user["username"] == "odd"
+    assert [entry["method"] for entry in authentik.requests] == ["POST", "GET"] and sleeps == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_create_after_a_server_error_is_not_sent_again(authentik, status):
+    # The create may still be running behind a proxy, where a lookup right now cannot rule it out.
+    sleeps = []
+    authentik.inject("status", status=status, match={"method": "POST"})
+    with pytest.raises(ApiError) as caught:
+        resources.create_user(client_for(authentik, sleeps), {"username": "never", "name": "N"})
+    assert caught.value.msg.endswith(NOT_FOUND_AFTER_FAILURE)
+    assert [entry["method"] for entry in authentik.requests] == ["POST", "GET"] and sleeps == []
+
+
+def test_create_whose_answer_timed_out_is_not_sent_again(authentik):
+    # The server still works on the create after the client has given up, as authentik behind a proxy does.
+    sleeps = []
+    authentik.inject("slow", delay=1, process=False, match={"method": "POST"})
+    client = Client(authentik.url, TOKEN, timeout=0.3, sleep=sleeps.append)
+    with pytest.raises(TransportError) as caught:
+        resources.create_user(client, {"username": "late", "name": "L"})
+    assert caught.value.unprocessed is False
+    assert caught.value.msg.endswith(NOT_FOUND_AFTER_FAILURE)
+    deadline = time.monotonic() + 5  # the slow POST is logged when its delay is over
+    while time.monotonic() < deadline and not any(entry["method"] == "POST" for entry in authentik.requests):
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert sum(entry["method"] == "POST" for entry in authentik.requests) == 1
+    # The create landed after the lookup had found nothing: a second POST would have made a duplicate.
+    assert authentik.find_user("late") is not None
+
+
+def test_create_whose_connection_was_never_made_is_sent_again(authentik):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    refused = Client("http://127.0.0.1:%d" % port, TOKEN, timeout=2)
+    sleeps = []
+    client = client_for(authentik, sleeps)
+    posts = [refused, client]
+
+    def create():
+        return posts.pop(0).post(resources.USERS, body={"username": "later", "name": "L"}, expected=(201,))
+
+    user = resources._create_once(client, create, lambda: resources.find_user(client, username="later"))
+    assert user["username"] == "later"
+    assert [entry["method"] for entry in authentik.requests] == ["GET", "POST"] and len(sleeps) == 1
+
+
+def test_unprocessed_failures():
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(TransportError) as caught:
+        Client("http://127.0.0.1:%d" % port, TOKEN, retries=0).get("/core/users/")
+    assert caught.value.unprocessed is True
+    assert ApiError("POST", "/p", 429, None).unprocessed is True
+    assert not any(ApiError("POST", "/p", status, None).unprocessed for status in (400, 500, 502, 503, 504))
