@@ -231,8 +231,7 @@ class Client(object):
             data = self.get_page(path, dict(params, page=1))
         current = 1
         while True:
-            for item in data["results"]:
-                yield item
+            yield from data["results"]
             page = data["pagination"].get("next") or 0
             if not page:
                 return
