@@ -4,15 +4,25 @@ Each parser takes the raw JSON value and returns the cleaned value or raises
 FieldError with the list of messages DRF would put under the field name.
 """
 
-import re
 import uuid
-from datetime import datetime, timezone
+from datetime import timezone
+
+# The collection's own checks for emails and instants, from this checkout, so that this server and the modules
+# judge them with the same code and cannot drift apart. The repository root is on sys.path under pytest
+# (pytest.ini) and for `python -m tests.server` run from it; plugins/ has no __init__.py and imports as a
+# namespace package.
+from plugins.module_utils import emails, instants
 
 REQUIRED = "This field is required."
 NOT_NULL = "This field may not be null."
 NOT_BLANK = "This field may not be blank."
 NOT_DICT = "Value must be a dictionary, and not have any duplicate keys."
 DATETIME_FORMAT = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
+DATETIME_WRONG_FORMAT = f"Datetime has wrong format. Use one of these formats instead: {DATETIME_FORMAT}."
+DATETIME_OVERFLOW = "Datetime value out of range."
+INVALID_EMAIL = "Enter a valid email address."
+NULL_CHARACTERS = "Null characters are not allowed."
+SURROGATE_CHARACTER = "Surrogate characters are not allowed: U+{:X}."
 
 # DRF BooleanField accepts these spellings besides real booleans.
 # (1 == True and 0 == 0.0 == False in a set, so the numbers stand for the booleans too.)
@@ -20,18 +30,6 @@ _TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
          "on", "On", "ON", "1", 1}
 _FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE",
           "off", "Off", "OFF", "0", 0}
-
-# Django's EmailValidator patterns.
-_EMAIL_USER = re.compile(
-    r"(^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*\Z"
-    r'|^"([\001-\010\013\014\016-\037!#-\[\]-\177]|\\[\001-\011\013\014\016-\177])*"\Z)',
-    re.IGNORECASE,
-)
-_EMAIL_DOMAIN = re.compile(
-    r"((?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.)+)(?:[A-Z0-9-]{2,63}(?<!-))\Z",
-    re.IGNORECASE,
-)
-_EMAIL_LITERAL = re.compile(r"\[([A-F0-9:.]+)\]\Z", re.IGNORECASE)
 
 
 class FieldError(Exception):
@@ -86,55 +84,45 @@ def choice(value, choices):
 
 
 def email(value):
-    """EmailField: blank allowed (the model has blank=True), max 254 characters."""
+    """authentik's EmailField: CharField coercion and trimming, blank allowed (the model has blank=True), then
+    the checks of plugins/module_utils/emails.py, reported with DRF's messages in DRF's order (max length, NUL
+    characters, surrogate characters, Django's EmailValidator)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+        raise FieldError(INVALID_EMAIL)  # EmailField's "invalid" message replaces CharField's "Not a valid string."
     text = char(value, allow_blank=True)
-    if text == "":
+    if emails.email_problem(text) is None:
         return text
     errors = []
-    if len(text) > 254:
-        errors.append("Ensure this field has no more than 254 characters.")
+    if len(text) > emails.EMAIL_MAX:
+        errors.append(f"Ensure this field has no more than {emails.EMAIL_MAX} characters.")
+    if "\x00" in text:
+        errors.append(NULL_CHARACTERS)
+    surrogates = [letter for letter in text if "\ud800" <= letter <= "\udfff"]
+    if surrogates:
+        errors.append(SURROGATE_CHARACTER.format(ord(surrogates[0])))
     if not is_valid_email(text):
-        errors.append("Enter a valid email address.")
-    if errors:
-        raise FieldError(*errors)
-    return text
+        errors.append(INVALID_EMAIL)
+    raise FieldError(*errors)
 
 
 def is_valid_email(text):
-    if "@" not in text or len(text) > 320:
-        return False
-    user_part, domain = text.rsplit("@", 1)
-    if not _EMAIL_USER.match(user_part):
-        return False
-    if domain == "localhost" or _EMAIL_DOMAIN.match(domain):
-        return True
-    if _EMAIL_LITERAL.match(domain):
-        return True
-    try:
-        return bool(_EMAIL_DOMAIN.match(domain.encode("idna").decode("ascii")))
-    except UnicodeError:
-        return False
+    """Django's EmailValidator on text as it is (email() checks the model field's length limit)."""
+    return emails.address_problem(text) is None
 
 
 def parse_datetime(value):
-    """Parse an ISO-8601 timestamp; naive values are taken as UTC (TIME_ZONE=UTC)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    """DRF's DateTimeField as authentik has it (TIME_ZONE=UTC): the aware UTC datetime, or None when refused."""
+    return instants.parse_instant(value)
 
 
 def nullable_datetime(value):
     if value is None:
         return None
-    parsed = parse_datetime(value)
+    parsed, code = instants.read_instant(value)
+    if code == instants.OVERFLOW:
+        raise FieldError(DATETIME_OVERFLOW)
     if parsed is None:
-        raise FieldError(f"Datetime has wrong format. Use one of these formats instead: {DATETIME_FORMAT}.")
+        raise FieldError(DATETIME_WRONG_FORMAT)
     return parsed
 
 
