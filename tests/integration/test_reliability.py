@@ -349,6 +349,7 @@ class Impostor(http.server.BaseHTTPRequestHandler):
     ("akops.authentik.authentik_group", {"name": "ops", "users": ["jdoe"]}),
     ("akops.authentik.authentik_user_info", {}),
     ("akops.authentik.authentik_group_info", {}),
+    ("akops.authentik.authentik_users", {"users": [{"username": "jdoe", "name": "J"}]}),
 ])
 def test_json_that_is_not_a_list_answer_is_an_error_and_nothing_is_written(run_playbook, authentik, web_server,
                                                                            answer, module, args):
