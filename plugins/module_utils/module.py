@@ -19,6 +19,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.api import (
     credentials_problem,
     url_secrets,
 )
+from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 from ansible_collections.akops.authentik.plugins.module_utils.users import USER_TYPES
 
@@ -57,6 +58,15 @@ def user_option_spec():
     )
 
 
+# Numbers that requests or time.sleep() would choke on (a zero or NaN timeout, a negative delay).
+CONNECTION_RULES = (
+    ("timeout", check.number(minimum=0, exclusive=True)),
+    ("retries", check.integer(minimum=0)),
+    ("retry_delay", check.number(minimum=0)),
+    ("retry_max_delay", check.number(minimum=0)),
+)
+
+
 def connection_problem(params):
     """Why the connection options cannot work, or None; checked before any request."""
     problem = credentials_problem(params["api_url"])
@@ -75,6 +85,10 @@ def connection_problem(params):
         problem = ca_bundle_problem(params["ca_path"])
         if problem:
             return "ca_path %r is not a readable PEM CA bundle (%s)" % (params["ca_path"], problem)
+    for option, check_value in CONNECTION_RULES:
+        problem = check_value(params[option])
+        if problem:
+            return "Invalid %s: %s" % (option, problem)
     return None
 
 

@@ -361,3 +361,18 @@ def test_info_filters_are_trimmed_and_pk_warns(run_playbook, authentik):
     assert groups.last["warnings"] == ["pk selects one group; the other filters (name) are not applied"]
     assert run_playbook([task("akops.authentik.authentik_group_info", "name", name=" ops ")]).last["groups"][0][
         "pk"] == group["pk"]
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("timeout", 0, "Invalid timeout: must be more than 0, got 0.0"),
+    ("timeout", "nan", "Invalid timeout: must be a finite number, got nan"),
+    ("retries", -1, "Invalid retries: must be at least 0, got -1"),
+    ("retry_delay", -0.5, "Invalid retry_delay: must be at least 0, got -0.5"),
+    ("retry_max_delay", "inf", "Invalid retry_max_delay: must be a finite number, got inf"),
+])
+def test_connection_numbers_are_checked_before_any_request(run_playbook, authentik, option, value, message):
+    run = run_playbook([task(USER, "odd connection", username="jdoe", **{option: value})])
+    assert run.rc != 0
+    assert run.last["msg"] == message
+    assert "Traceback" not in run.output
+    assert authentik.requests == []
