@@ -14,105 +14,96 @@ import requests
 from tests.server.authentik_server import AuthentikServer
 from tests.server.tls import make_certificates
 
+# The token of the servers this module starts itself; the shared `authentik` server has its own (authentik.token).
 TOKEN = "secret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 NEW_USER = {"username": "newbie", "name": "New"}
 
 
-@pytest.fixture(scope="module")
-def server():
-    with AuthentikServer(token=TOKEN) as srv:
-        yield srv
+def call(authentik, method, path, timeout=10, **kwargs):
+    headers = {"Authorization": f"Bearer {authentik.token}"}
+    return requests.request(method, f"{authentik.url}/api/v3{path}", headers=headers, timeout=timeout, **kwargs)
 
 
-@pytest.fixture
-def srv(server):
-    return server.fresh()
+def create_user(authentik, **kwargs):
+    return call(authentik, "POST", "/core/users/", json=NEW_USER, **kwargs)
 
 
-def call(srv, method, path, timeout=10, **kwargs):
-    return requests.request(method, f"{srv.url}/api/v3{path}", headers=AUTH, timeout=timeout, **kwargs)
-
-
-def create_user(srv, **kwargs):
-    return call(srv, "POST", "/core/users/", json=NEW_USER, **kwargs)
-
-
-def last(srv):
-    return srv.requests[-1]
+def last(authentik):
+    return authentik.requests[-1]
 
 
 # ------------------------------------------------------------------ status
 
 
-def test_429_is_drf_throttled_with_retry_after(srv):
-    srv.inject("status", status=429, retry_after=2)
-    response = create_user(srv)
+def test_429_is_drf_throttled_with_retry_after(authentik):
+    authentik.inject("status", status=429, retry_after=2)
+    response = create_user(authentik)
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "2"
     assert response.json() == {"detail": "Request was throttled. Expected available in 2 seconds."}
-    assert srv.find_user("newbie") is None
-    assert (last(srv)["fault"], last(srv)["status"], last(srv)["body"]) == ("status", 429, NEW_USER)
-    assert create_user(srv).status_code == 201
+    assert authentik.find_user("newbie") is None
+    assert (last(authentik)["fault"], last(authentik)["status"], last(authentik)["body"]) == ("status", 429, NEW_USER)
+    assert create_user(authentik).status_code == 201
 
 
-def test_429_without_wait_has_no_header(srv):
-    srv.inject("status", status=429)
-    response = call(srv, "GET", "/core/users/")
+def test_429_without_wait_has_no_header(authentik):
+    authentik.inject("status", status=429)
+    response = call(authentik, "GET", "/core/users/")
     assert "Retry-After" not in response.headers
     assert response.json() == {"detail": "Request was throttled."}
 
 
 @pytest.mark.parametrize("status, title", [(502, "502 Bad Gateway"), (503, "503 Service Temporarily Unavailable"),
                                            (504, "504 Gateway Time-out")])
-def test_gateway_errors_are_proxy_html(srv, status, title):
-    srv.inject("status", status=status)
-    response = call(srv, "GET", "/core/users/")
+def test_gateway_errors_are_proxy_html(authentik, status, title):
+    authentik.inject("status", status=status)
+    response = call(authentik, "GET", "/core/users/")
     assert response.status_code == status
     assert response.headers["Content-Type"].startswith("text/html")
     assert f"<title>{title}</title>" in response.text and "nginx" in response.text
 
 
-def test_500_is_djangos_error_page(srv):
-    srv.inject("status", status=500)
-    response = call(srv, "GET", "/core/users/")
+def test_500_is_djangos_error_page(authentik):
+    authentik.inject("status", status=500)
+    response = call(authentik, "GET", "/core/users/")
     assert response.status_code == 500
     assert "<h1>Server Error (500)</h1>" in response.text
 
 
-def test_processed_status_fault_applies_the_write(srv):
-    srv.inject("status", status=503, process=True)
-    assert create_user(srv).status_code == 503
-    assert srv.find_user("newbie") is not None
-    assert (last(srv)["status"], last(srv)["processed_status"]) == (503, 201)
+def test_processed_status_fault_applies_the_write(authentik):
+    authentik.inject("status", status=503, process=True)
+    assert create_user(authentik).status_code == 503
+    assert authentik.find_user("newbie") is not None
+    assert (last(authentik)["status"], last(authentik)["processed_status"]) == (503, 201)
     # The retry now meets the first attempt's result.
-    assert create_user(srv).json() == {"username": ["This field must be unique."]}
+    assert create_user(authentik).json() == {"username": ["This field must be unique."]}
 
 
-def test_count_and_match_select_requests(srv):
-    srv.inject("status", count=2, match={"method": "post", "path_prefix": "/core/users/"}, status=502)
-    assert call(srv, "GET", "/core/users/").status_code == 200
-    assert call(srv, "POST", "/core/groups/", json={"name": "g"}).status_code == 201
-    assert [create_user(srv).status_code for attempt in range(3)] == [502, 502, 201]
-    assert [e.get("fault") for e in srv.requests] == [None, None, "status", "status", None]
+def test_count_and_match_select_requests(authentik):
+    authentik.inject("status", count=2, match={"method": "post", "path_prefix": "/core/users/"}, status=502)
+    assert call(authentik, "GET", "/core/users/").status_code == 200
+    assert call(authentik, "POST", "/core/groups/", json={"name": "g"}).status_code == 201
+    assert [create_user(authentik).status_code for attempt in range(3)] == [502, 502, 201]
+    assert [e.get("fault") for e in authentik.requests] == [None, None, "status", "status", None]
 
 
-def test_faults_fire_in_injection_order(srv):
-    srv.inject("empty")
-    srv.inject("status", status=500)
-    assert call(srv, "GET", "/core/users/").content == b""
-    assert call(srv, "GET", "/core/users/").status_code == 500
-    assert call(srv, "GET", "/core/users/").status_code == 200
+def test_faults_fire_in_injection_order(authentik):
+    authentik.inject("empty")
+    authentik.inject("status", status=500)
+    assert call(authentik, "GET", "/core/users/").content == b""
+    assert call(authentik, "GET", "/core/users/").status_code == 500
+    assert call(authentik, "GET", "/core/users/").status_code == 200
 
 
-def test_clear_faults_and_reset_drop_pending_faults(srv):
-    srv.inject("status", status=500)
-    srv.clear_faults()
-    assert call(srv, "GET", "/core/users/").status_code == 200
-    srv.inject("status", status=500)
-    srv.reset()
-    assert call(srv, "GET", "/core/users/").status_code == 200
+def test_clear_faults_and_reset_drop_pending_faults(authentik):
+    authentik.inject("status", status=500)
+    authentik.clear_faults()
+    assert call(authentik, "GET", "/core/users/").status_code == 200
+    authentik.inject("status", status=500)
+    authentik.reset()
+    assert call(authentik, "GET", "/core/users/").status_code == 200
 
 
 @pytest.mark.parametrize("args, options", [
@@ -123,107 +114,107 @@ def test_clear_faults_and_reset_drop_pending_faults(srv):
     (("reset",), {"count": 0}),
     (("reset",), {"match": {"url": "/"}}),
 ])
-def test_invalid_faults_are_refused(srv, args, options):
+def test_invalid_faults_are_refused(authentik, args, options):
     with pytest.raises(ValueError):
-        srv.inject(*args, **options)
+        authentik.inject(*args, **options)
 
 
 # --------------------------------------------------------- broken transport
 
 
 @pytest.mark.parametrize("process", [False, True])
-def test_reset_closes_without_response(srv, process):
-    srv.inject("reset", process=process)
+def test_reset_closes_without_response(authentik, process):
+    authentik.inject("reset", process=process)
     with pytest.raises(requests.ConnectionError):
-        create_user(srv)
-    assert (srv.find_user("newbie") is not None) is process
-    assert (last(srv)["fault"], last(srv)["status"]) == ("reset", None)
-    assert create_user(srv).status_code == (400 if process else 201)
+        create_user(authentik)
+    assert (authentik.find_user("newbie") is not None) is process
+    assert (last(authentik)["fault"], last(authentik)["status"]) == ("reset", None)
+    assert create_user(authentik).status_code == (400 if process else 201)
 
 
-def test_reset_sends_rst(srv):
+def test_reset_sends_rst(authentik):
     import socket
 
-    srv.inject("reset")
-    host, port = srv.url.split("//")[1].split(":")
+    authentik.inject("reset")
+    host, port = authentik.url.split("//")[1].split(":")
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         sock.sendall(b"GET /api/v3/core/users/ HTTP/1.1\r\nHost: x\r\n\r\n")
         with pytest.raises(ConnectionResetError):
             sock.recv(1024)
 
 
-def test_slow_processes_then_delays(srv):
-    srv.inject("slow", delay=0.6)
+def test_slow_processes_then_delays(authentik):
+    authentik.inject("slow", delay=0.6)
     with pytest.raises(requests.Timeout):
-        create_user(srv, timeout=0.2)
+        create_user(authentik, timeout=0.2)
     # The write was applied before the delay, so it is there although the client gave up.
-    assert srv.find_user("newbie") is not None
-    assert (last(srv)["fault"], last(srv)["status"]) == ("slow", 201)
+    assert authentik.find_user("newbie") is not None
+    assert (last(authentik)["fault"], last(authentik)["status"]) == ("slow", 201)
 
 
-def test_slow_unprocessed_applies_after_the_delay(srv):
-    srv.inject("slow", delay=0.4, process=False)
+def test_slow_unprocessed_applies_after_the_delay(authentik):
+    authentik.inject("slow", delay=0.4, process=False)
     with pytest.raises(requests.Timeout):
-        create_user(srv, timeout=0.1)
-    assert srv.find_user("newbie") is None
+        create_user(authentik, timeout=0.1)
+    assert authentik.find_user("newbie") is None
     deadline = time.monotonic() + 2
-    while srv.find_user("newbie") is None and time.monotonic() < deadline:
+    while authentik.find_user("newbie") is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert srv.find_user("newbie") is not None
+    assert authentik.find_user("newbie") is not None
 
 
-def test_slow_within_timeout_returns_the_real_response(srv):
-    srv.inject("slow", delay=0.1)
-    assert create_user(srv).status_code == 201
+def test_slow_within_timeout_returns_the_real_response(authentik):
+    authentik.inject("slow", delay=0.1)
+    assert create_user(authentik).status_code == 201
 
 
 # ------------------------------------------------------------- bad bodies
 
 
-def test_html_is_a_captive_page(srv):
-    srv.inject("html")
-    response = create_user(srv)
+def test_html_is_a_captive_page(authentik):
+    authentik.inject("html")
+    response = create_user(authentik)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
     with pytest.raises(ValueError):
         response.json()
-    assert srv.find_user("newbie") is None
-    assert (last(srv)["fault"], last(srv)["status"]) == ("html", 200)
+    assert authentik.find_user("newbie") is None
+    assert (last(authentik)["fault"], last(authentik)["status"]) == ("html", 200)
 
 
-def test_empty_body(srv):
-    srv.inject("empty")
-    response = create_user(srv)
+def test_empty_body(authentik):
+    authentik.inject("empty")
+    response = create_user(authentik)
     assert (response.status_code, response.content, response.headers["Content-Length"]) == (200, b"", "0")
-    assert srv.find_user("newbie") is not None
+    assert authentik.find_user("newbie") is not None
 
 
 @pytest.mark.parametrize("process", [True, False])
-def test_truncated_json(srv, process):
-    srv.inject("truncated", process=process)
-    response = create_user(srv)
+def test_truncated_json(authentik, process):
+    authentik.inject("truncated", process=process)
+    response = create_user(authentik)
     assert response.status_code == 200
     assert int(response.headers["Content-Length"]) == len(response.content)
     with pytest.raises(ValueError):
         response.json()
-    assert (srv.find_user("newbie") is not None) is process
-    full = call(srv, "GET", "/core/users/").content
-    srv.inject("truncated")
-    assert call(srv, "GET", "/core/users/").content == full[: len(full) // 2]
+    assert (authentik.find_user("newbie") is not None) is process
+    full = call(authentik, "GET", "/core/users/").content
+    authentik.inject("truncated")
+    assert call(authentik, "GET", "/core/users/").content == full[: len(full) // 2]
 
 
 # ----------------------------------------------------------- control route
 
 
-def test_control_route_queues_and_clears_faults(srv):
-    url = f"{srv.url}/_test/faults"
+def test_control_route_queues_and_clears_faults(authentik):
+    url = f"{authentik.url}/_test/faults"
     response = requests.post(url, json={"fault": "status", "status": 503, "count": 2,
                                         "match": {"path_prefix": "/api/v3/core/groups/"}}, timeout=10)
     assert response.status_code == 201 and response.json()["count"] == 2
     assert requests.get(url, timeout=10).json()[0]["status"] == 503
-    assert call(srv, "GET", "/core/groups/").status_code == 503
-    assert call(srv, "GET", "/core/users/").status_code == 200
+    assert call(authentik, "GET", "/core/groups/").status_code == 503
+    assert call(authentik, "GET", "/core/users/").status_code == 200
     assert requests.delete(url, timeout=10).status_code == 204
-    assert call(srv, "GET", "/core/groups/").status_code == 200
+    assert call(authentik, "GET", "/core/groups/").status_code == 200
     response = requests.post(url, json={"fault": "status", "status": 200}, timeout=10)
     assert response.status_code == 400 and "status" in response.json()["detail"]
     assert requests.post(url, json={"fault": "html", "colour": "red"}, timeout=10).status_code == 400
@@ -241,20 +232,20 @@ def test_https_with_a_private_ca(certificates):
     ca, cert, key = certificates
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    srv = AuthentikServer(token=TOKEN, ssl_context=context).start()
+    authentik = AuthentikServer(token=TOKEN, ssl_context=context).start()
     try:
-        assert srv.url.startswith("https://127.0.0.1:")
-        url = f"{srv.url}/api/v3/core/users/me/"
+        assert authentik.url.startswith("https://127.0.0.1:")
+        url = f"{authentik.url}/api/v3/core/users/me/"
         assert requests.get(url, headers=AUTH, timeout=10, verify=str(ca)).status_code == 200
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(url, headers=AUTH, timeout=10)
-        srv.inject("reset")
+        authentik.inject("reset")
         with pytest.raises(requests.ConnectionError):
             requests.get(url, headers=AUTH, timeout=10, verify=str(ca))
         # A failed handshake or a reset must not break serving.
         assert requests.get(url, headers=AUTH, timeout=10, verify=str(ca)).status_code == 200
     finally:
-        srv.stop()
+        authentik.stop()
 
 
 def test_cli_options_and_sigterm(tmp_path, certificates):
