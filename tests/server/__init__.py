@@ -1,4 +1,4 @@
-"""Local stand-in for the authentik users and groups REST API."""
+"""Local stand-in for the authentik users, groups and RBAC roles/permissions REST API."""
 
 from .authentik_server import AuthentikServer
 

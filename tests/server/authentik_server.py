@@ -1,4 +1,4 @@
-"""A local stand-in for the authentik REST API (core users and groups).
+"""A local stand-in for the authentik REST API (core users and groups, RBAC roles and permissions).
 
 Start it in-process with AuthentikServer, or out of process with
 `python -m tests.server`. Besides /api/v3 it serves unauthenticated control
@@ -19,19 +19,22 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, faults, fields
-from .state import USER_TYPES, ApiError, Store, verify_password
+from . import api, faults, fields, rbac
+from .state import USER_TYPES, ApiError, ServerError, Store, verify_password
 from .versions import DEFAULT as DEFAULT_VERSION
 from .versions import Version
 
 MASK = "********"
 # Distinguishes "not given" (use the emulated release's sizes) from None (no cap).
 FROM_VERSION = object()
-_COMPILED_ROUTES = [(re.compile(pattern + r"\Z"), methods) for pattern, methods in api.ROUTES]
+
+
+def _compile(routes):
+    return [(re.compile(pattern + r"\Z"), methods) for pattern, methods in routes]
 
 
 class AuthentikServer:
-    """authentik users/groups API on a loopback port, as of `version` (default 2026.2.2).
+    """authentik users/groups/RBAC API on a loopback port, as of `version` (default 2026.2.2).
 
     version is "YYYY.M" from 2023.1; see versions.py for what changes. Page sizes
     follow the release (20/100 from 2025.12, 100/no cap before) unless given;
@@ -57,6 +60,7 @@ class AuthentikServer:
             "page_size_max": max_size if page_size_max is FROM_VERSION else page_size_max,
         }
         self.store = Store(self.version)
+        self.routes = _compile(api.ROUTES + rbac.routes(self.version))
         self.owner_pk = self.store.seed()["pk"]
         self.faults = faults.FaultQueue()
         self._log = []
@@ -178,6 +182,105 @@ class AuthentikServer:
                     return self.store.user_json(user)
         return None
 
+    # roles (RBAC): the same records the API serves, for arranging and checking tests
+
+    def add_role(self, name, permissions=(), object_permissions=(), users=(), groups=()):
+        """Create a role as POST /rbac/roles/ would, then give it permissions and holders.
+
+        permissions: "app_label.codename" strings, assigned globally. object_permissions: (permission,
+        model label, object pk) triples, e.g. ("authentik_core.view_user", "authentik_core.user", 5).
+        users (2025.12+): user pks holding the role directly; groups: group UUIDs (one group before 2025.12).
+        Returns the Role JSON {"pk", "name"}."""
+        with self.store.lock:
+            role = self.store.insert_role(self.store.validate_role({"name": name}))
+            self._grant(role, permissions, object_permissions)
+            for pk in users:
+                self.assign_role_to_user(pk, role["uuid"])
+            for group_uuid in groups:
+                self.assign_role_to_group(group_uuid, role["uuid"])
+            return self.store.role_json(role)
+
+    def grant(self, role, permissions=(), object_permissions=()):
+        """Assign more permissions to the role (name or UUID), as assigned_by_roles/{uuid}/assign/ does."""
+        with self.store.lock:
+            self._grant(self._role(role), permissions, object_permissions)
+
+    def _grant(self, role, permissions, object_permissions):
+        if permissions:
+            self.store.assign_permissions(role, list(permissions), None)
+        for perm, label, object_pk in object_permissions:
+            found = self.store.find_object(label, object_pk)
+            if found is None:
+                raise ValueError(f"no {label} with pk {object_pk!r} in this server")
+            self.store.assign_permissions(role, [perm], (label, found[0]))
+
+    def _role(self, role):
+        """A role record by name or UUID."""
+        with self.store.lock:
+            for record in self.store.roles.values():
+                if role in (record["name"], record["uuid"]):
+                    return record
+        raise KeyError(f"no role {role!r}")
+
+    def find_role(self, name):
+        """The Role JSON {"pk", "name"} of the role with this name, or None."""
+        with self.store.lock:
+            for role in self.store.roles.values():
+                if role["name"] == name:
+                    return self.store.role_json(role)
+        return None
+
+    def role_permissions(self, role):
+        """What the role (name or UUID) holds: {"global": sorted "app_label.codename" strings,
+        "object": sorted ("app_label.codename", object_pk) pairs}."""
+        with self.store.lock:
+            record = self._role(role)
+            return {
+                "global": sorted(f"{row['app_label']}.{row['codename']}"
+                                 for _i, row in self.store.role_model_permissions(record)),
+                "object": sorted((f"{row['app_label']}.{row['codename']}", pk)
+                                 for _i, row, pk in self.store.role_object_permissions(record)),
+            }
+
+    def role_members(self, role):
+        """Usernames holding the role directly and names of the groups that have it, both sorted."""
+        with self.store.lock:
+            record = self._role(role)
+            return {
+                "users": sorted(u["username"] for u in self.store.role_users(record)),
+                "groups": sorted(g["name"] for g in self.store.groups.values() if record["uuid"] in g["roles"]),
+            }
+
+    def assign_role_to_user(self, user_pk, role):
+        """Give a user the role (name or UUID) directly, as add_user does (2025.12 and later)."""
+        if not self.version.user_roles:
+            raise ValueError("users hold roles directly only from authentik 2025.12 on")
+        with self.store.lock:
+            held = self.store.users[user_pk]["roles"]
+            key = self._role(role)["uuid"]
+            if key not in held:
+                held.append(key)
+
+    def assign_role_to_group(self, group_uuid, role):
+        """Add the role (name or UUID) to a group's roles; before 2025.12 this fails as the API does when
+        another group has it (ApiError 400)."""
+        with self.store.lock:
+            group = self.store.groups[group_uuid]
+            key = self._role(role)["uuid"]
+            if key not in group["roles"]:
+                self.store.validate_group({"roles": group["roles"] + [key]}, instance=group, partial=True)
+                group["roles"].append(key)
+
+    def managed_role(self, user_pk=None, group_uuid=None, create=True):
+        """authentik's get_managed_role(): ak-managed-role--user-<pk> (or --group-<uuid>), created on demand
+        and added to the holder's roles (2025.12 and later). Returns the Role JSON, or None."""
+        with self.store.lock:
+            if user_pk is not None:
+                role = self.store.managed_role("user", self.store.users[user_pk], create)
+            else:
+                role = self.store.managed_role("group", self.store.groups[group_uuid], create)
+            return self.store.role_json(role) if role else None
+
     def check_password(self, username, password):
         with self.store.lock:
             user = next((u for u in self.store.users.values() if u["username"] == username), None)
@@ -298,11 +401,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Produce the real response without keeping its changes, for unprocessed truncation."""
         store = self.server_api.store
         with store.lock:
-            saved = copy.deepcopy((store.users, store.groups, store.next_pk))
+            saved = store.snapshot()
             try:
                 return self._handle(path, query, raw, entry)
             finally:
-                store.users, store.groups, store.next_pk = saved
+                store.restore(saved)
 
     def _reset_connection(self):
         """Close with SO_LINGER 0 so the peer gets a TCP RST instead of a clean FIN."""
@@ -320,15 +423,18 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server_api
         call, model, headers = None, None, {}
         try:
-            methods, params = _route(path)
+            methods, params = _route(srv.routes, path)
             call = api.Call(srv.store, params, query, lambda: _parse_body(self.headers, raw), srv.settings)
             # One request at a time: list views must not see a half-applied write.
             with srv.store.lock:
                 call.owner = srv.authenticate(self.headers.get("Authorization"))
-                _check_permission(srv, call, methods)
+                _check_permission(srv, call, methods, self.command)
                 status, body, model = _method(methods, self.command)(call)
         except ApiError as exc:
             status, body, headers = exc.status, exc.body, exc.headers
+        except ServerError:
+            # Emulated on purpose (authentik fails there too), so not a schema error.
+            status, body, headers = 500, _Html(faults.DJANGO_500), {"Content-Type": "text/html; charset=utf-8"}
         except Exception as exc:  # a bug in the double must fail the tests, not hang them
             status, body = 500, {"detail": "A server error occurred."}
             entry["schema_errors"].append(f"server error: {exc!r}")
@@ -377,7 +483,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload = _encode(status, body)
         headers = dict(headers or {})
         if payload:
-            headers["Content-Type"] = "application/json"
+            headers.setdefault("Content-Type", "application/json")
         self._write(status, headers, payload)
 
     def _write(self, status, headers, payload):
@@ -394,7 +500,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+class _Html(str):
+    """A response body sent as it is, not as JSON."""
+
+
 def _encode(status, body):
+    if isinstance(body, _Html):
+        return body.encode()
     return b"" if body is None or status == 204 else json.dumps(body).encode()
 
 
@@ -412,12 +524,12 @@ def _fault_response(fault, real):
         return faults.truncated_response(payload)
     headers = dict(headers)
     if payload:
-        headers["Content-Type"] = "application/json"
+        headers.setdefault("Content-Type", "application/json")
     return status, headers, payload
 
 
-def _route(path):
-    for pattern, methods in _COMPILED_ROUTES:
+def _route(routes, path):
+    for pattern, methods in routes:
         match = pattern.match(path)
         if match:
             return methods, match.groupdict()
@@ -434,12 +546,15 @@ def _method(methods, command):
     return methods[command]
 
 
-def _check_permission(srv, call, methods):
-    """The token owner acts as itself: only superusers pass authentik's permission checks here."""
-    if api.me in methods.values():
+def _check_permission(srv, call, methods, command):
+    """The token owner acts as itself. Superusers pass every check. A non-superuser passes only into
+    handlers marked api.rbac, which check the permissions of its roles themselves; elsewhere it gets 403."""
+    call.access = srv.store.access(call.owner)
+    if api.me in methods.values() or call.access.superuser:
         return
-    if not srv.store.is_superuser(call.owner["pk"]):
-        raise ApiError(403, {"detail": "You do not have permission to perform this action."})
+    handler = methods.get("GET" if command == "HEAD" else command)
+    if not getattr(handler, "rbac", False):
+        raise api.forbidden()
 
 
 def _parse_body(headers, raw):

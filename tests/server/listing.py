@@ -9,6 +9,7 @@ import math
 import re
 import uuid
 
+from .permissions import row_label
 from .state import USER_TYPES, ApiError, num_pk
 
 USER_ORDERING = ("pk", "username", "name", "is_active", "last_login", "date_joined", "email",
@@ -59,6 +60,8 @@ def filter_users(store, query):
     if store.version.has("User", "type"):
         users = _filter_types(users, many(query, "type"), errors)
     users = _filter_user_groups(store, users, query, errors)
+    if store.version.user_roles:
+        users = _filter_user_roles(store, users, query, errors)
     users = filter_attributes(users, first(query, "attributes"))
     if errors:
         raise ApiError(400, errors)
@@ -107,6 +110,26 @@ def _filter_user_groups(store, users, query, errors):
     return users
 
 
+def _filter_user_roles(store, users, query, errors):
+    """roles_by_name / roles_by_pk (2025.12 and later): users holding any of the roles directly.
+
+    Unknown values are refused like groups_by_*; django-filter's message is not verified for roles."""
+    by_name = many(query, "roles_by_name")
+    if by_name:
+        names = {r["name"] for r in store.roles.values()}
+        unknown = [n for n in by_name if n not in names]
+        if unknown:
+            errors["roles_by_name"] = [INVALID_CHOICE.format(unknown[0])]
+        else:
+            users = [u for u in users if {r["name"] for r in store.user_roles(u["pk"])} & set(by_name)]
+    by_pk = many(query, "roles_by_pk")
+    if by_pk:
+        keys = _model_choices(by_pk, _as_uuid, store.roles, "roles_by_pk", errors)
+        if keys is not None:
+            users = [u for u in users if set(u["roles"]) & keys]
+    return users
+
+
 def filter_groups(store, query):
     groups = list(store.groups.values())
     errors = {}
@@ -133,6 +156,134 @@ def filter_groups(store, query):
         raise ApiError(400, errors)
     groups = search(groups, first(query, "search"), lambda g: (g["name"], str(g["is_superuser"]).lower()))
     return order(groups, first(query, "ordering"), GROUP_ORDERING, ("name",), _group_value)
+
+
+def filter_roles(store, query, roles=None):
+    """GET /rbac/roles/ as the emulated release filters, searches and orders it (API-lifecycle.md 2.3).
+
+    Filters a release does not have are ignored like any unknown parameter. The 400 texts for a bad
+    `users` number or group UUID are django-filter's (not verified for these filters)."""
+    version = store.version
+    roles = list(store.roles.values()) if roles is None else roles
+    errors = {}
+    by_name = version.role_list_by_name
+    name_key = "name" if by_name else "group_name"
+    exact = first(query, "name" if by_name else "group__name")
+    if exact:
+        roles = [r for r in roles if r[name_key] == exact]
+    if version.user_roles:
+        inherited = flag(query, "inherited") is True
+        roles = _filter_roles_by_user(store, roles, first(query, "users"), inherited, errors)
+        roles = _filter_roles_by_group(store, roles, query, version.role_group_filter, inherited, errors)
+        managed = many(query, "managed")
+        if managed:
+            # AllValuesMultipleFilter: the choices are the values present in the table.
+            present = {r["managed"] for r in store.roles.values() if r["managed"] is not None}
+            unknown = [m for m in managed if m not in present]
+            if unknown:
+                errors["managed"] = [INVALID_CHOICE.format(unknown[0])]
+            else:
+                roles = [r for r in roles if r["managed"] in managed]
+        isnull = flag(query, "managed__isnull")
+        if isnull is not None:
+            roles = [r for r in roles if (r["managed"] is None) is isnull]
+    if errors:
+        raise ApiError(400, errors)
+    roles = search(roles, first(query, "search"), lambda r: (r[name_key],))
+    # Ordering names: the serializer's fields; the default is group__name, then name from 2025.10.
+    return order(roles, first(query, "ordering"), ("pk", "name"), (name_key,), _role_value)
+
+
+def _role_value(role, name):
+    return role["uuid"] if name == "pk" else role[name]
+
+
+def _filter_roles_by_user(store, roles, raw, inherited, errors):
+    """users=<int>: the user's direct roles, or all_roles() with inherited; an unknown user gives []."""
+    if not raw:
+        return roles
+    try:
+        pk = int(float(raw)) if float(raw).is_integer() else None
+    except ValueError:
+        pk = None
+        errors["users"] = ["Enter a number."]
+        return roles
+    if pk not in store.users:
+        return []
+    held = store.all_roles(pk) if inherited else store.user_roles(pk)
+    keys = {r["uuid"] for r in held}
+    return [r for r in roles if r["uuid"] in keys]
+
+
+def _filter_roles_by_group(store, roles, query, name, inherited, errors):
+    """ak_groups (2025.12.x) / groups (2026.2+)=<uuid>: direct roles, or Group.all_roles() with inherited."""
+    raw = first(query, name) if name else ""
+    if not raw:
+        return roles
+    try:
+        key = _as_uuid(raw)
+    except ValueError:
+        errors[name] = ["Enter a valid UUID."]
+        return roles
+    group = store.groups.get(key)
+    if group is None:
+        return []
+    held = store.group_all_roles(group) if inherited else store.group_roles(group)
+    keys = {r["uuid"] for r in held}
+    return [r for r in roles if r["uuid"] in keys]
+
+
+def filter_permissions(store, query):
+    """GET /rbac/permissions/: exact codename / content type filters, role= (the role's global permissions),
+    user= (legacy direct user permissions, until 2025.12.x: none exist here), search, ordering by name."""
+    version = store.version
+    rows = list(store.permissions.rows)
+    for name, key in (("codename", "codename"), ("content_type__model", "model"),
+                      ("content_type__app_label", "app_label")):
+        value = first(query, name)
+        if value:
+            rows = [r for r in rows if r[key] == value]
+    role_key = first(query, "role")
+    if role_key:
+        # An unknown or malformed role UUID matches nothing (not verified).
+        try:
+            role = store.roles.get(_as_uuid(role_key))
+        except ValueError:
+            role = None
+        held = set(role["model_perms"]) if role else set()
+        rows = [r for r in rows if r["id"] in held]
+    if version.permission_user_filter and first(query, "user"):
+        rows = []
+    fields = ("codename", "model", "app_label") + (("name",) if version.permission_search_name else ())
+    rows = search(rows, first(query, "search"), lambda r: tuple(r[f] for f in fields))
+    return order(rows, first(query, "ordering"), ("name", "codename", "id"), ("name", "id"))
+
+
+def filter_roles_for_object(store, query, roles):
+    """GET /rbac/permissions/assigned_by_roles/?model=&object_pk= (model required).
+
+    2025.12+: roles with a global permission of the model or an object permission on object_pk.
+    Up to 2025.10 (rbac_assigned_by_roles.py of that era, code reading): roles holding the model's
+    permissions globally or on any object, and, with object_pk, some object permission on that pk."""
+    label = first(query, "model")
+    if not label:
+        raise ApiError(400, {"model": ["This field is required."]})
+    if label not in store.permissions.models():
+        raise ApiError(400, {"model": [INVALID_CHOICE.format(label)]})
+    object_pk = first(query, "object_pk")
+    found = []
+    for role in roles:
+        globals_ = {row_label(r) for _i, r in store.role_model_permissions(role)}
+        objects = store.role_object_permissions(role)
+        if store.version.split_role_permissions:
+            hit = label in globals_ or bool(object_pk) and any(
+                row_label(r) == label and pk == object_pk for _i, r, pk in objects)
+        else:
+            hit = (label in globals_ or any(row_label(r) == label for _i, r, _pk in objects)) and (
+                not object_pk or any(pk == object_pk for _i, _r, pk in objects))
+        if hit:
+            found.append(role)
+    return order(found, first(query, "ordering"), ("name",), ("name",))
 
 
 def _as_uuid(value):

@@ -13,19 +13,38 @@ import typing
 import uuid
 from typing import Annotated, Dict, List, Optional, Union
 
+from authentik_client.models.extra_role_object_permission import ExtraRoleObjectPermission
 from authentik_client.models.group import Group
 from authentik_client.models.group_request import GroupRequest
+from authentik_client.models.paginated_extra_role_object_permission_list import (
+    PaginatedExtraRoleObjectPermissionList,
+)
 from authentik_client.models.paginated_group_list import PaginatedGroupList
+from authentik_client.models.paginated_permission_list import PaginatedPermissionList
+from authentik_client.models.paginated_role_assigned_object_permission_list import (
+    PaginatedRoleAssignedObjectPermissionList,
+)
+from authentik_client.models.paginated_role_list import PaginatedRoleList
 from authentik_client.models.paginated_user_list import PaginatedUserList
 from authentik_client.models.patched_group_request import PatchedGroupRequest
+from authentik_client.models.patched_permission_assign_request import PatchedPermissionAssignRequest
+from authentik_client.models.patched_role_request import PatchedRoleRequest
 from authentik_client.models.patched_user_request import PatchedUserRequest
+from authentik_client.models.permission import Permission
+from authentik_client.models.permission_assign_request import PermissionAssignRequest
+from authentik_client.models.permission_assign_result import PermissionAssignResult
+from authentik_client.models.role import Role
+from authentik_client.models.role_assigned_object_permission import RoleAssignedObjectPermission
+from authentik_client.models.role_object_permission import RoleObjectPermission
+from authentik_client.models.role_request import RoleRequest
 from authentik_client.models.session_user import SessionUser
 from authentik_client.models.user import User
 from authentik_client.models.user_account_request import UserAccountRequest
+from authentik_client.models.user_account_serializer_for_role_request import UserAccountSerializerForRoleRequest
 from authentik_client.models.user_password_set_request import UserPasswordSetRequest
 from authentik_client.models.user_request import UserRequest
 from authentik_client.models.user_self import UserSelf
-from pydantic import BaseModel, StrictBool, StrictStr, ValidationError, create_model
+from pydantic import BaseModel, Field, RootModel, StrictBool, StrictStr, ValidationError, create_model
 
 # The client (2026.8.5) adds `is_current` to UserSelf and a required `users` list
 # to SessionUser; the emulated 2026.2.2 server sends neither, so both are optional.
@@ -38,10 +57,25 @@ SessionUser2026_2 = create_model(
     users=(Optional[List[UserSelf2026_2]], None),
 )
 
+# assign/ answers with a bare JSON list of PermissionAssignResult.
+PermissionAssignResultList = RootModel[List[PermissionAssignResult]]
+PermissionAssignResultList.__name__ = "PermissionAssignResultList"
+# Up to 2025.10 /rbac/permissions/roles/{id}/ could be written: only object_pk (no client model any more).
+ExtraRoleObjectPermissionRequest = create_model(
+    "ExtraRoleObjectPermissionRequest", object_pk=(Annotated[str, Field(min_length=1, strict=True)], ...))
+PatchedExtraRoleObjectPermissionRequest = create_model(
+    "PatchedExtraRoleObjectPermissionRequest",
+    object_pk=(Optional[Annotated[str, Field(min_length=1, strict=True)]], None))
+
 __all__ = [
-    "Group", "GroupRequest", "PaginatedGroupList", "PaginatedUserList", "PatchedGroupRequest",
-    "PatchedUserRequest", "SessionUser2026_2", "User", "UserAccountRequest",
-    "UserPasswordSetRequest", "UserRequest", "check_request", "check_response", "for_version",
+    "ExtraRoleObjectPermission", "ExtraRoleObjectPermissionRequest", "Group", "GroupRequest",
+    "PaginatedExtraRoleObjectPermissionList", "PaginatedGroupList", "PaginatedPermissionList",
+    "PaginatedRoleAssignedObjectPermissionList", "PaginatedRoleList", "PaginatedUserList",
+    "PatchedExtraRoleObjectPermissionRequest", "PatchedGroupRequest", "PatchedPermissionAssignRequest",
+    "PatchedRoleRequest", "PatchedUserRequest", "Permission", "PermissionAssignRequest",
+    "PermissionAssignResultList", "Role", "RoleAssignedObjectPermission", "RoleRequest", "SessionUser2026_2",
+    "User", "UserAccountRequest", "UserAccountSerializerForRoleRequest", "UserPasswordSetRequest",
+    "UserRequest", "check_request", "check_response", "for_version",
 ]
 
 # Types of the fields that releases before 2025.12 had and the client lacks.
@@ -49,6 +83,8 @@ _OLD_FIELD_TYPES = {
     "parent": Optional[uuid.UUID],
     "parent_name": Optional[StrictStr],
     "children": Optional[List[uuid.UUID]],
+    # RoleAssignedObjectPermission up to 2025.10: the role's object permissions only.
+    "permissions": Optional[List[RoleObjectPermission]],
 }
 # Derived model -> the fields it only keeps so that their absence validates.
 _ABSENT = {}
@@ -119,8 +155,14 @@ def check_request(model, body):
 
 def check_response(model, body):
     """Return errors for a response body: model validation plus unexpected keys."""
+    if issubclass(model, RootModel):
+        item = _nested_model(model.model_fields["root"].annotation)
+        extra = [f"[{index}].{path}" for index, value in enumerate(body if isinstance(body, list) else [])
+                 for path in _extra_keys(item, value, "")]
+    else:
+        extra = _extra_keys(model, body, "")
     return _validation_errors("response", model, body) + [
-        f"response {model.__name__}: unexpected field {path}" for path in _extra_keys(model, body, "")
+        f"response {model.__name__}: unexpected field {path}" for path in extra
     ]
 
 

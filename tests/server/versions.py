@@ -51,7 +51,25 @@ FIELDS = [
     ("PartialGroup", "parent_name", None, "2025.12"),
     ("GroupRequest", "parent", None, "2025.12"),
     ("PatchedGroupRequest", "parent", None, "2025.12"),
+    # RBAC (API-lifecycle.md section 6). Role {pk, name} is the same in every release that has /rbac/.
+    ("PaginatedRoleList", "autocomplete", "2025.8", None),
+    ("PaginatedPermissionList", "autocomplete", "2025.8", None),
+    ("PaginatedRoleAssignedObjectPermissionList", "autocomplete", "2025.8", None),
+    # /rbac/permissions/roles/ (SmallerPagination) sends autocomplete only from 2026.5.
+    ("PaginatedExtraRoleObjectPermissionList", "autocomplete", "2026.5", None),
+    # assigned_by_roles items: object permissions only, under `permissions`, until 2025.12 split them.
+    ("RoleAssignedObjectPermission", "object_permissions", "2025.12", None),
+    ("RoleAssignedObjectPermission", "model_permissions", "2025.12", None),
+    ("RoleAssignedObjectPermission", "permissions", None, "2025.12"),
 ]
+
+# The minor releases whose differences this table and the switches below follow (API.md section 10,
+# API-lifecycle.md section 6). Any YYYY.M from OLDEST on is accepted; a release in between behaves like the
+# last listed one before it.
+RELEASES = ("2023.1", "2023.2", "2023.3", "2023.4", "2023.5", "2023.6", "2023.8", "2023.10",
+            "2024.2", "2024.4", "2024.6", "2024.8", "2024.10", "2024.12",
+            "2025.2", "2025.4", "2025.6", "2025.8", "2025.10", "2025.12",
+            "2026.2", "2026.5")
 
 
 def parse(text):
@@ -128,6 +146,71 @@ class Version:
     def validated_set_password(self):
         """Older handlers read request.data.get("password") without a serializer."""
         return self.at_least("2026.2")
+
+    # ---------------------------------------------------------------- RBAC
+    # Releases 2023.10-2024.10 are not covered by the facts documents; they are emulated like 2024.12.
+
+    @property
+    def rbac(self):
+        """/rbac/ (roles, permissions) and group roles first appear in 2023.10."""
+        return self.at_least("2023.10")
+
+    @property
+    def role_name_max_length(self):
+        """Role.name was a 150-character field until 2026.2 made it a TextField."""
+        return None if self.at_least("2026.2") else 150
+
+    @property
+    def role_list_by_name(self):
+        """The role list filters, searches and orders by `name` from 2025.10, by the hidden `group__name` before."""
+        return self.at_least("2025.10")
+
+    @property
+    def user_roles(self):
+        """2025.12: users hold roles directly (User.roles, add_user/remove_user, roles_by_*, include_roles)."""
+        return self.at_least("2025.12")
+
+    @property
+    def role_group_filter(self):
+        """The role list's group filter: `ak_groups` in 2025.12.x, `groups` from 2026.2, none before."""
+        if self.at_least("2026.2"):
+            return "groups"
+        return "ak_groups" if self.at_least("2025.12") else None
+
+    @property
+    def one_group_per_role(self):
+        """Until 2025.10 an m2m_changed signal allowed each role on at most one group."""
+        return not self.at_least("2025.12")
+
+    @property
+    def inherited_group_roles(self):
+        """From 2025.12 members also get the roles of their groups' ancestors."""
+        return self.at_least("2025.12")
+
+    @property
+    def permission_user_filter(self):
+        """GET /rbac/permissions/?user= (legacy direct user permissions) until 2025.12.x."""
+        return not self.at_least("2026.2")
+
+    @property
+    def permission_search_name(self):
+        """The permission list also searches `name` from 2025.4."""
+        return self.at_least("2025.4")
+
+    @property
+    def split_role_permissions(self):
+        """2025.12 moved permissions to RoleModelPermission/RoleObjectPermission rows (ak-guardian)."""
+        return self.at_least("2025.12")
+
+    @property
+    def bare_object_codenames(self):
+        """Object assignments take a bare codename until 2025.12.x; 2026.2 requires app_label.codename."""
+        return not self.at_least("2026.2")
+
+    @property
+    def named_not_found(self):
+        """DRF 3.15+ (authentik 2025.2 on; 2024.12 had 3.14) names the model in a detail 404."""
+        return self.at_least("2025.2")
 
     def page_sizes(self):
         """(default, maximum); before 2025.12 DRF's PAGE_SIZE applied with no cap."""
