@@ -13,7 +13,7 @@ import uuid
 
 # The form authentik writes UUIDs in (any letter case). Only this form in a reference is taken as a UUID, so a
 # name of 32 hex digits, which Python's uuid module would also read as a UUID, stays a name.
-_UUID_REFERENCE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_UUID_REFERENCE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.IGNORECASE)
 
 
 def merge_patch(target, patch):

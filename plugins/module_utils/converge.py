@@ -87,6 +87,8 @@ def _calls_or_undo_create(client, endpoints, created, plan, secrets):
             endpoints.delete(client, created["pk"])
             error.note("the %s created in this run was deleted again, so a rerun starts clean" % plan.resource)
         except AuthentikError as cleanup_error:
+            # The object stays on the server: the task did change it.
+            error.changed = True
             error.note("deleting the half-created %s also failed: %s" % (plan.resource, cleanup_error.msg))
         raise error
 

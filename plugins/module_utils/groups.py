@@ -324,19 +324,16 @@ def plan_group(params, group, resolved_users, resolved_parent):
                                         params.get("attributes_mode") or "merge")
     if group is None:
         body = build_group_body(group_scalars(params), attributes, parent, manage_parent, member_pks)
-        return Plan("group", "create", None, body, (), sorted(body), new_group(body, member_info, group_info))
+        return Plan("group", "create", None, body, (), option_names(body), new_group(body, member_info, group_info))
     patch = build_group_patch(group, group_scalars(params), attributes, parent, manage_parent)
     calls = membership_calls(group.get("users") or [], member_pks)
     members_after = member_pks if calls else None
-    changed = sorted(patch) + (["users"] if calls else [])
+    changed = option_names(patch) + (["users"] if calls else [])
     action = write_action(group, patch, calls)
     predicted = predict_group(group, patch, members_after, member_info, group_info)
     return Plan("group", action, group, patch if action != "none" else None, calls, changed, predicted)
 
 
-def members_after(plan):
-    """The member fields of the predicted group that the membership calls change (set after a real run too,
-    since add_user and remove_user answer with no body)."""
-    if not plan.calls:
-        return {}
-    return dict((key, plan.predicted[key]) for key in ("users", "users_obj") if key in plan.predicted)
+def option_names(body):
+    """The fields of a body named as the task's options are: the server's `parents` list is the `parent` option."""
+    return sorted("parent" if field == "parents" else field for field in body)

@@ -93,12 +93,21 @@ def tree_after(tree, plans):
                  for pk, group in tree.items())
     for plan in plans:
         if plan.resource == "user" and plan.before is not None:
-            for pk in removed_groups(plan):
-                if pk in after:
-                    after[pk]["users"].discard(plan.pk)
+            _apply_user_plan(after, plan)
         elif plan.resource == "group" and plan.pk in after:
             _apply_group_plan(after, plan)
     return after
+
+
+def _apply_user_plan(tree, plan):
+    """The user's direct memberships after the plan: out of the groups it removes, into those it adds."""
+    for pk in removed_groups(plan):
+        if pk in tree:
+            tree[pk]["users"].discard(plan.pk)
+    if plan.action == "update" and "groups" in plan.body:
+        for pk in plan.body["groups"]:
+            if pk in tree:
+                tree[pk]["users"].add(plan.pk)
 
 
 def _apply_group_plan(tree, plan):

@@ -29,7 +29,7 @@ def normalize_scope(scope):
         problem = check.text()(prefix)
         if problem:
             check.refuse("purge.path_startswith", problem)
-        prefix = prefix.strip().strip("/").strip() or None
+        prefix = _strip_slashes_and_spaces(prefix) or None
         if prefix is not None and "//" in prefix:
             check.refuse("purge.path_startswith", "%r must not contain empty segments" % prefix)
     if types is not None:
@@ -43,6 +43,15 @@ def normalize_scope(scope):
             "every user; give a non-empty path_startswith or type" % (
                 check.short_repr(scope.get("path_startswith")), check.short_repr(scope.get("type"))))
     return {"path_startswith": prefix, "type": types}
+
+
+def _strip_slashes_and_spaces(text):
+    """'/ / staff / /' gives 'staff': slashes and spaces around the path, in any mix, are no part of it."""
+    while True:
+        stripped = text.strip().strip("/")
+        if stripped == text:
+            return text
+        text = stripped
 
 
 def in_purge_scope(user, scope):

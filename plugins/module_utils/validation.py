@@ -17,6 +17,11 @@ import math
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 
 NUL = "\x00"
+# The largest integer key authentik stores (a 64-bit database column); also well inside what Python turns into
+# text, which it refuses beyond 4300 digits.
+INTEGER_MAX = 2 ** 63 - 1
+# The longest integer that JSON may carry here: Python's json refuses to write longer ones.
+JSON_INTEGER_DIGITS = 4000
 
 
 def validate(params, rules, where=None):
@@ -67,12 +72,14 @@ def choice(values):
     return check
 
 
-def integer(minimum=None):
+def integer(minimum=None, maximum=INTEGER_MAX):
     def check(value):
         if isinstance(value, bool) or not isinstance(value, int):
             return "must be an integer, got %s" % type_name(value)
         if minimum is not None and value < minimum:
-            return "must be at least %d, got %d" % (minimum, value)
+            return "must be at least %d, got %s" % (minimum, short_repr(value))
+        if maximum is not None and value > maximum:
+            return "must be at most %d, got %s" % (maximum, short_repr(value))
         return None
 
     return check
@@ -82,10 +89,13 @@ def number(minimum=0.0, exclusive=False):
     """A finite number (timeouts, delays); NaN and infinity are refused rather than slept on."""
 
     def check(value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "must be a finite number, got %s" % short_repr(value)
+        # Integers are finite; math.isfinite() would overflow on the very large ones.
+        if isinstance(value, float) and not math.isfinite(value):
             return "must be a finite number, got %s" % short_repr(value)
         if value < minimum or (exclusive and value == minimum):
-            return "must be %s %s, got %s" % ("more than" if exclusive else "at least", minimum, value)
+            return "must be %s %s, got %s" % ("more than" if exclusive else "at least", minimum, short_repr(value))
         return None
 
     return check
@@ -100,7 +110,11 @@ def json_object(value):
 
 def json_problem(value, where):
     """Why `value` cannot travel as JSON to authentik, or None. NaN and infinity have no JSON form."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, str)):
+        return None
+    if isinstance(value, int):
+        if len(_digits(value)) > JSON_INTEGER_DIGITS:
+            return "%s is an integer too long for JSON" % (where or "a value")
         return None
     if isinstance(value, float):
         return None if math.isfinite(value) else "%s is %r, which JSON cannot carry" % (where or "a value", value)
@@ -146,9 +160,25 @@ def type_name(value):
 
 
 def short_repr(value, limit=60):
-    """repr() for messages, cut so a huge value cannot flood the one-line error."""
-    shown = repr(value)
+    """repr() for messages, cut so a huge value cannot flood the one-line error. Python refuses to write
+    integers of more than 4300 digits (and containers holding one); those are described instead."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        digits = _digits(value)
+        if len(digits) > limit:
+            return "an integer of about %d digits" % len(digits)
+    try:
+        shown = repr(value)
+    except ValueError:
+        return "a %s too large to show" % type_name(value)
     return shown if len(shown) <= limit else shown[:limit] + "..."
+
+
+def _digits(value):
+    """The decimal digits of an integer, estimated from its bit length when it is too long to write out."""
+    bits = abs(value).bit_length()
+    if bits > 13000:
+        return "9" * int(bits * 0.30103)
+    return str(abs(value))
 
 
 def refuse(option, problem, where=None):

@@ -112,7 +112,7 @@ def test_choice(value, reason):
 
 
 @pytest.mark.parametrize("value, reason", [
-    (1, None), (5, None), (2 ** 63, None),
+    (1, None), (5, None), (2 ** 63 - 1, None),
     (0, "must be at least 1, got 0"),
     (-7, "must be at least 1, got -7"),
     (True, "must be an integer, got bool"),
@@ -128,6 +128,13 @@ def test_integer(value, reason):
 
 def test_integer_without_minimum():
     assert check.integer()(-(2 ** 70)) is None
+
+
+def test_integer_maximum_is_what_authentik_stores():
+    assert check.integer()(2 ** 63 - 1) is None
+    assert check.integer()(2 ** 63) == "must be at most 9223372036854775807, got 9223372036854775808"
+    assert check.integer(maximum=None)(2 ** 63) is None
+    assert check.integer()(10 ** 5000) == "must be at most 9223372036854775807, got an integer of about 5000 digits"
 
 
 @pytest.mark.parametrize("value, options, reason", [
