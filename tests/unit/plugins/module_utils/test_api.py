@@ -18,29 +18,16 @@ from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     ApiError,
     InvalidResponseError,
     NotAListError,
-    NotFoundError,
     TransportError,
     ValidationError,
 )
 from tests.server.authentik_server import AuthentikServer
+from tests.unit.conftest import TOKEN
 from tests.server.tls import make_certificates
-
-TOKEN = "unit-test-token-0a1b"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with AuthentikServer(token=TOKEN, page_size_default=20, page_size_max=100) as srv:
-        yield srv
-
-
-@pytest.fixture
-def authentik(server):
-    return server.fresh()
-
 
 @pytest.fixture
 def client(authentik):
+    """With the default retries, unlike the shared `client` fixture."""
     return Client(authentik.url, TOKEN, timeout=5)
 
 
@@ -67,34 +54,6 @@ def test_bearer_header_and_403_message(authentik):
     assert error.body == {"detail": "Token invalid/expired"}
     assert "missing, invalid, expired" in error.msg
     assert error.to_fail_json() == {"msg": error.msg, "status": 403, "body": error.body}
-
-
-def test_validation_error_names_field_and_message(client, authentik):
-    authentik.add_user(username="taken", name="T")
-    with pytest.raises(ApiError) as caught:
-        resources.create_user(client, {"username": "taken", "name": "x"})
-    assert caught.value.msg == "POST /api/v3/core/users/ returned HTTP 400: username: This field must be unique."
-
-
-def test_find_user_by_username_pk_and_uuid(client, authentik):
-    user = authentik.add_user(username="Alice+ &/%?", name="A")
-    authentik.add_user(username="alice", name="a")
-    assert resources.find_user(client, username="Alice+ &/%?")["pk"] == user["pk"]
-    assert resources.find_user(client, pk=user["pk"])["username"] == "Alice+ &/%?"
-    assert resources.find_user(client, uuid=user["uuid"])["pk"] == user["pk"]
-    assert resources.find_user(client, username="nobody") is None
-    assert resources.find_user(client, pk=99999) is None
-
-
-def test_find_group_by_name_and_uuid(client, authentik):
-    group = authentik.add_group(name="ops & dev")
-    assert resources.require_group(client, "ops & dev")["pk"] == group["pk"]
-    assert resources.require_group(client, group["pk"])["name"] == "ops & dev"
-    assert resources.find_group(client, name="nope") is None
-    with pytest.raises(NotFoundError):
-        resources.require_group(client, "nope")
-    with pytest.raises(NotFoundError):
-        resources.require_group(client, "00000000-0000-0000-0000-000000000000")
 
 
 def test_connection_refused_is_a_transport_error():

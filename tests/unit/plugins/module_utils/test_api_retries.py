@@ -10,23 +10,11 @@ import pytest
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils.api import Client, _retry_after
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ApiError, TransportError
-from tests.server.authentik_server import AuthentikServer
+from tests.unit.conftest import TOKEN
 
-TOKEN = "backoff-token-77"
 # How a create that failed, and that a lookup right after did not find, is reported.
 NOT_FOUND_AFTER_FAILURE = ("; it was not created as far as a lookup right after could tell; "
                            "running the task again is safe")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with AuthentikServer(token=TOKEN) as srv:
-        yield srv
-
-
-@pytest.fixture
-def authentik(server):
-    return server.fresh()
 
 
 def client_for(srv, sleeps, **options):
