@@ -22,3 +22,19 @@ def anything():
     keys = st.text(max_size=4) | st.integers() | st.none() | st.booleans() | st.floats() | st.tuples(st.integers())
     return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
                         max_leaves=6)
+
+
+@st.composite
+def mutations(draw, base, character, most):
+    """A near miss of `base`: one to `most` characters inserted, removed or replaced by `character`."""
+    text = draw(base)
+    for unused in range(draw(st.integers(1, most))):
+        index = draw(st.integers(0, len(text)))
+        operation = draw(st.sampled_from(["insert", "remove", "replace"]))
+        if operation == "insert":
+            text = text[:index] + draw(character) + text[index:]
+        elif operation == "remove":
+            text = text[:index] + text[index + 1:]
+        else:
+            text = text[:index] + draw(character) + text[index + 1:]
+    return text

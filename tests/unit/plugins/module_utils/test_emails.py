@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from plugins.module_utils import emails
 from tests.server import fields
 from tests.unit.plugins.module_utils import django_oracle
+from tests.unit.plugins.module_utils.strategies import mutations
 
 ORACLE_SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -173,20 +174,9 @@ character = st.one_of(st.sampled_from(list(u"@.-_\"\\[]: 0aZ\x00\u00a0\u00a1\u00
                                       + [u"\U00010000", u"xn--", u"LOCALHOST"]), st.characters())
 
 
-@st.composite
-def mutated(draw, base):
+def mutated(base):
     """A near miss with one or two characters inserted, removed or replaced."""
-    text = draw(base)
-    for unused in range(draw(st.integers(1, 2))):
-        index = draw(st.integers(0, len(text)))
-        operation = draw(st.sampled_from(["insert", "remove", "replace"]))
-        if operation == "insert":
-            text = text[:index] + draw(character) + text[index:]
-        elif operation == "remove":
-            text = text[:index] + text[index + 1:]
-        else:
-            text = text[:index] + draw(character) + text[index + 1:]
-    return text
+    return mutations(base, character, 2)
 
 
 # Every part below is valid most of the time and crosses its boundary now and then, so that whole addresses

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from plugins.module_utils import instants
 from tests.server import fields
 from tests.unit.plugins.module_utils import django_oracle
+from tests.unit.plugins.module_utils.strategies import mutations
 
 UTC = timezone.utc
 ORACLE_SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -256,20 +257,9 @@ format_names = st.tuples(
 ).map(u"".join)
 
 
-@st.composite
-def mutated(draw, base):
+def mutated(base):
     """A near miss with one to three characters inserted, removed or replaced."""
-    text = draw(base)
-    for unused in range(draw(st.integers(1, 3))):
-        index = draw(st.integers(0, len(text)))
-        operation = draw(st.sampled_from(["insert", "remove", "replace"]))
-        if operation == "insert":
-            text = text[:index] + draw(character) + text[index:]
-        elif operation == "remove":
-            text = text[:index] + text[index + 1:]
-        else:
-            text = text[:index] + draw(character) + text[index + 1:]
-    return text
+    return mutations(base, character, 3)
 
 
 SCRIPT_ZEROS = [0x660, 0x966, 0xFF10, 0x1D7CE, 0x11F50, 0x1E4F0]  # the last two: Unicode 15 (Python 3.12+)
