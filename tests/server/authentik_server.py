@@ -191,6 +191,8 @@ class AuthentikServer:
         model label, object pk) triples, e.g. ("authentik_core.view_user", "authentik_core.user", 5).
         users (2025.12+): user pks holding the role directly; groups: group UUIDs (one group before 2025.12).
         Returns the Role JSON {"pk", "name"}."""
+        if not self.version.rbac:
+            raise ValueError("roles exist from authentik 2023.10 on")
         with self.store.lock:
             role = self.store.insert_role(self.store.validate_role({"name": name}))
             self._grant(role, permissions, object_permissions)

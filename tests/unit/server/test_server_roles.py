@@ -122,6 +122,8 @@ def test_no_rbac_before_2023_10(servers):
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
     group = call(authentik, "POST", "/core/groups/", json={"name": "g", "roles": []}).json()
     assert "roles" not in group and authentik.requests[-1]["unknown_fields"] == ["roles"]
+    with pytest.raises(ValueError):
+        authentik.add_role("r")
 
 
 # ----------------------------------------------------------------- role list
