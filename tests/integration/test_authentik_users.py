@@ -148,7 +148,7 @@ def test_empty_purge_scope_is_refused(run_playbook, authentik):
 
 @pytest.mark.parametrize("specs, message", [
     ([{"username": "a"}, {"username": "a"}], "Username 'a' appears more than once in users"),
-    ([{"username": "a", "email": "nope"}], "Invalid email: 'nope' is not an email address; in the entry for 'a'"),
+    ([{"username": "a", "email": "nope"}], "Invalid email: 'nope' is not an email address: it has no @; in the entry for 'a'"),
     ([{"username": "a", "groups": ["ghosts"]}], "Group 'ghosts' does not exist"),
     ([{"username": "akadmin", "is_active": False}], "Refusing to deactivate user 'akadmin'"),
 ])
