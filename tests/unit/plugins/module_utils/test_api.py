@@ -22,8 +22,9 @@ from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     ValidationError,
 )
 from tests.server.authentik_server import AuthentikServer
-from tests.unit.conftest import TOKEN
 from tests.server.tls import make_certificates
+from tests.unit.conftest import TOKEN
+
 
 @pytest.fixture
 def client(authentik):

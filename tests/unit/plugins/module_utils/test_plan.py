@@ -15,8 +15,13 @@ BEFORE = {"pk": 7, "username": "jdoe", "name": "Jane"}
 PREDICTED = {"pk": 7, "username": "jdoe", "name": "Jane Doe"}
 
 
-def plan(action, before=BEFORE, body=None, calls=(), predicted=PREDICTED):
-    return Plan("user", action, before, body, calls, [], predicted)
+DEFAULT = object()
+
+
+def plan(action, before=DEFAULT, body=None, calls=(), predicted=DEFAULT):
+    """A user plan; `before` and `predicted` default to BEFORE and PREDICTED."""
+    return Plan("user", action, BEFORE if before is DEFAULT else before, body, calls, [],
+                PREDICTED if predicted is DEFAULT else predicted)
 
 
 def test_fields_in_order():
