@@ -11,6 +11,8 @@ import copy
 import re
 import uuid
 
+from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
+
 # The form authentik writes UUIDs in (any letter case). Only this form in a reference is taken as a UUID, so a
 # name of 32 hex digits, which Python's uuid module would also read as a UUID, stays a name.
 _UUID_REFERENCE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.IGNORECASE)
@@ -123,11 +125,17 @@ def canonical_uuid(value):
 
 def normalize_filters(filters):
     """List filters as the state modules compare values: text trimmed (authentik stores it trimmed, so an
-    untrimmed filter would match nothing), UUID references in canonical form; None dropped."""
+    untrimmed filter would match nothing), UUID references in canonical form; None dropped.
+
+    A filter that is blank once trimmed is refused: authentik ignores an empty filter, so a template variable that
+    renders blank would turn "this user" into "every user"."""
     result = {}
     for key, value in filters.items():
         if isinstance(value, str):
             value = canonical_reference(value)
+            if not value:
+                raise ValidationError("Invalid %s: must not be empty or only whitespace; leave the filter out to "
+                                      "match everything" % key)
         elif isinstance(value, list):
             value = [canonical_reference(item) for item in value]
         if value is not None:

@@ -24,6 +24,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     match_known,
     resolve_targets,
 )
+from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.plan import Plan, plan_delete, plan_diff, write_action
 
 SCALARS = ("name", "is_superuser")
@@ -42,7 +43,8 @@ def normalize_group_params(params):
     result = dict(params)
     if isinstance(result.get("name"), str):
         result["name"] = result["name"].strip()
-    if isinstance(result.get("parent"), str):
+    if isinstance(result.get("parent"), str) and (result["parent"].strip() or not result["parent"]):
+        # Only spaces stay as they are, for validation to refuse: "" is the one way to ask for no parent.
         result["parent"] = canonical_reference(result["parent"])
     if isinstance(result.get("pk"), str):
         result["pk"] = canonical_uuid(result["pk"].strip())
@@ -55,6 +57,15 @@ def _pk_problem(value):
     if isinstance(value, str) and is_uuid(value):
         return None
     return "%s is not a UUID (group keys are UUIDs)" % check.short_repr(value)
+
+
+def _parent_problem(value):
+    problem = check.text()(value)
+    if problem:
+        return problem
+    if value and not value.strip():
+        return "give a group name or UUID, or an empty string to remove the parent; got only whitespace"
+    return None
 
 
 def _member_problem(entry):
@@ -70,7 +81,7 @@ GROUP_RULES = (
     ("pk", _pk_problem),
     ("state", check.choice(("present", "absent"))),
     ("is_superuser", check.boolean),
-    ("parent", check.text()),
+    ("parent", _parent_problem),
     ("attributes", check.json_object),
     ("attributes_mode", check.choice(("merge", "replace"))),
     ("users", check.list_of(_member_problem, "usernames or user pks")),
@@ -316,6 +327,10 @@ def plan_group(params, group, resolved_users, resolved_parent):
     group named by parent_needing_lookup(), or None."""
     if params.get("state") == "absent":
         return plan_delete("group", group)
+    if group is not None and resolved_parent is not None and resolved_parent["pk"] == group["pk"]:
+        # authentik refuses it too ("Cannot set group as parent of itself.").
+        raise ValidationError("Invalid parent: %r is the group itself; a group cannot be its own parent"
+                              % params["parent"])
     manage_parent, parent, group_info = _target_parent(params, group, resolved_parent)
     member_pks, member_info = _target_members(params, group or {}, resolved_users)
     attributes = None

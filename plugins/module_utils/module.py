@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import os
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.akops.authentik.plugins.module_utils.api import (
     HAS_REQUESTS,
@@ -22,6 +22,28 @@ from ansible_collections.akops.authentik.plugins.module_utils.api import (
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 from ansible_collections.akops.authentik.plugins.module_utils.users import USER_TYPES
+
+
+class AuthentikModule(AnsibleModule):
+    """AnsibleModule that masks credentials in api_url wherever it returns anything.
+
+    api_url is not a no_log option, so Ansible shows it in `invocation`; a user:password@ in it must still never
+    be shown. Masking in exit_json and fail_json covers the failures Ansible itself raises while it checks the
+    arguments, before the module's own code runs."""
+
+    def _mask_url_credentials(self):
+        urls = [getattr(self, "params", None) and self.params.get("api_url"), os.environ.get("AUTHENTIK_URL")]
+        for url in urls:
+            if isinstance(url, str):
+                self.no_log_values.update(url_secrets(url))
+
+    def exit_json(self, **kwargs):
+        self._mask_url_credentials()
+        super(AuthentikModule, self).exit_json(**kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        self._mask_url_credentials()
+        super(AuthentikModule, self).fail_json(msg, **kwargs)
 
 
 def connection_argument_spec():
@@ -59,11 +81,13 @@ def user_option_spec():
 
 
 # Numbers that requests or time.sleep() would choke on (a zero or NaN timeout, a negative delay).
+# An hour bounds every wait: longer ones are typos, and far longer ones overflow time.sleep() and socket timeouts.
+LONGEST_WAIT = 3600
 CONNECTION_RULES = (
-    ("timeout", check.number(minimum=0, exclusive=True)),
-    ("retries", check.integer(minimum=0)),
-    ("retry_delay", check.number(minimum=0)),
-    ("retry_max_delay", check.number(minimum=0)),
+    ("timeout", check.number(minimum=0, exclusive=True, maximum=LONGEST_WAIT)),
+    ("retries", check.integer(minimum=0, maximum=100)),
+    ("retry_delay", check.number(minimum=0, maximum=LONGEST_WAIT)),
+    ("retry_max_delay", check.number(minimum=0, maximum=LONGEST_WAIT)),
 )
 
 

@@ -44,13 +44,24 @@ def find_user(client, username=None, pk=None, uuid=None):
 
 
 def checked_user(client, user):
-    """The user object as authentik sends it, or an error naming api_url: an answer without a user's pk and
-    username is not authentik's, and acting on it (creating a user that seems to be missing, say) would send the
-    token's writes to the wrong server."""
+    """The user object as authentik sends it, or an error naming api_url. An answer without a user's pk and
+    username (or with groups_obj entries without a pk) is not authentik's, and acting on it (creating a user that
+    seems to be missing, say) would send the token's writes to the wrong server."""
     if user is None or (isinstance(user, dict) and isinstance(user.get("pk"), int)
-                        and isinstance(user.get("username"), str)):
+                        and isinstance(user.get("username"), str)
+                        and all(isinstance(group, dict) and isinstance(group.get("pk"), str)
+                                for group in user.get("groups_obj") or [])):
         return user
     raise AuthentikError("the answer from %s holds a user without pk or username, which authentik always sends; "
+                         "check api_url" % client.base_url)
+
+
+def checked_group(client, group):
+    """The group object as authentik sends it (a UUID pk and a name), or an error naming api_url."""
+    if group is None or (isinstance(group, dict) and isinstance(group.get("pk"), str)
+                         and isinstance(group.get("name"), str)):
+        return group
+    raise AuthentikError("the answer from %s holds a group without pk or name, which authentik always sends; "
                          "check api_url" % client.base_url)
 
 
@@ -90,7 +101,7 @@ def create_user(client, body):
     """POST the new user; after a transient failure, look it up before anything else (see _create_once)."""
     return _create_once(
         client,
-        lambda: client.post(USERS, body=body, expected=(201,)),
+        lambda: checked_user(client, client.post(USERS, body=body, expected=(201,))),
         lambda: find_user(client, username=body["username"]),
     )
 
@@ -126,7 +137,7 @@ def _create_once(client, create, find_again):
 
 
 def update_user(client, pk, patch):
-    return _update(client, user_path(pk), patch, "user")
+    return checked_user(client, _update(client, user_path(pk), patch, "user"))
 
 
 def _update(client, path, patch, what):
@@ -185,8 +196,8 @@ def find_group(client, name=None, pk=None, include_users=False):
     """The group selected by UUID or exact name, or None; more than one group of that name is an error."""
     query = group_query(include_users)
     if pk is not None:
-        return get_or_none(client, group_path(pk), query)
-    results = list_page(client, GROUPS, dict(query, name=name))
+        return checked_group(client, get_or_none(client, group_path(pk), query))
+    results = [checked_group(client, group) for group in list_page(client, GROUPS, dict(query, name=name))]
     matches = [group for group in results if group.get("name") == name]
     if len(matches) > 1:
         # Before 2025.12 group names were unique only per parent.
@@ -200,13 +211,13 @@ def create_group(client, body):
     """POST the new group; after a transient failure, look it up before anything else (see _create_once)."""
     return _create_once(
         client,
-        lambda: client.post(GROUPS, body=body, expected=(201,)),
+        lambda: checked_group(client, client.post(GROUPS, body=body, expected=(201,))),
         lambda: find_group(client, name=body["name"]),
     )
 
 
 def update_group(client, pk, patch):
-    return _update(client, group_path(pk), patch, "group")
+    return checked_group(client, _update(client, group_path(pk), patch, "group"))
 
 
 def delete_group(client, pk):
@@ -233,7 +244,8 @@ def token_owner(client):
 
 def all_groups(client, page_size=100):
     """Every group with its parents and without members: the tree that decides who is a superuser."""
-    return list_objects(client, GROUPS, {"include_users": False, "include_parents": True}, page_size)
+    groups = list_objects(client, GROUPS, {"include_users": False, "include_parents": True}, page_size)
+    return [checked_group(client, group) for group in groups]
 
 
 def require_user(client, entry):

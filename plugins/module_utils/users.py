@@ -297,8 +297,12 @@ def removed_groups(plan):
 # ---------------------------------------------------------------- lists of specs (authentik_users)
 
 
-def entry_label(spec):
-    return "in the entry for %s" % check.short_repr(spec.get("username"))
+def entry_label(spec, index):
+    """How errors name an entry of a bulk list: by its username, or by its position when that is blank."""
+    username = spec.get("username")
+    if isinstance(username, str) and username.strip():
+        return "in the entry for %s" % check.short_repr(username)
+    return "in entry %d of users" % index
 
 
 def validate_user_specs(specs):
@@ -312,7 +316,7 @@ def validate_user_specs(specs):
                 index + 1, check.type_name(spec)))
         if spec.get("username") is None:
             raise ValidationError("Invalid users: entry %d has no username; every entry needs one" % (index + 1))
-        validate_user_params(spec, entry_label(spec))
+        validate_user_params(spec, entry_label(spec, index + 1))
         if spec["username"] in seen:
             raise ValidationError("Username %r appears more than once in users" % spec["username"])
         seen.add(spec["username"])

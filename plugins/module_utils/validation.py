@@ -85,8 +85,9 @@ def integer(minimum=None, maximum=INTEGER_MAX):
     return check
 
 
-def number(minimum=0.0, exclusive=False):
-    """A finite number (timeouts, delays); NaN and infinity are refused rather than slept on."""
+def number(minimum=0.0, exclusive=False, maximum=None):
+    """A finite number (timeouts, delays); NaN, infinity and values beyond `maximum` are refused rather than
+    slept on (time.sleep and socket timeouts overflow on huge values)."""
 
     def check(value):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -96,6 +97,8 @@ def number(minimum=0.0, exclusive=False):
             return "must be a finite number, got %s" % short_repr(value)
         if value < minimum or (exclusive and value == minimum):
             return "must be %s %s, got %s" % ("more than" if exclusive else "at least", minimum, short_repr(value))
+        if maximum is not None and value > maximum:
+            return "must be at most %s, got %s" % (maximum, short_repr(value))
         return None
 
     return check

@@ -170,8 +170,6 @@ diff:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
 from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError, ValidationError
@@ -185,6 +183,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.groups import (
     validate_group_params,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    AuthentikModule,
     connection_argument_spec,
     run_module,
 )
@@ -253,7 +252,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
+    module = AuthentikModule(
         argument_spec=argument_spec(),
         required_one_of=[("name", "pk")],
         supports_check_mode=True,

@@ -97,12 +97,16 @@ groups:
       attributes: {}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
-from ansible_collections.akops.authentik.plugins.module_utils.compare import ignored_by_key, normalize_filters
+from ansible_collections.akops.authentik.plugins.module_utils.compare import (
+    canonical_uuid,
+    ignored_by_key,
+    is_uuid,
+    normalize_filters,
+)
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    AuthentikModule,
     connection_argument_spec,
     run_module,
 )
@@ -112,12 +116,13 @@ FILTERS = ("name", "is_superuser", "members_by_username", "attributes", "search"
 
 def run(module, client):
     params = module.params
-    check.validate(params, (("page_size", check.integer(minimum=1)),))
+    check.validate(params, (("page_size", check.integer(minimum=1)),
+                            ("pk", lambda value: None if is_uuid(value.strip()) else "%r is not a UUID" % value)))
     ignored = ignored_by_key(params, "pk", [name for name in FILTERS if name != "include_users"])
     if ignored:
         module.warn("pk selects one group; the other filters (%s) are not applied" % ", ".join(ignored))
     if params["pk"] is not None:
-        group = resources.find_group(client, pk=normalize_filters({"pk": params["pk"]})["pk"],
+        group = resources.find_group(client, pk=canonical_uuid(params["pk"].strip()),
                                      include_users=params["include_users"])
         return dict(changed=False, groups=[group] if group else [])
     filters = normalize_filters(dict((key, params[key]) for key in FILTERS))
@@ -141,7 +146,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuthentikModule(argument_spec=argument_spec(), supports_check_mode=True)
     run_module(module, run)
 
 

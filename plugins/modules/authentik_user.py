@@ -253,12 +253,11 @@ diff:
     after: {email: jdoe@example.com, groups: [engineering, staff]}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
 from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError, ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    AuthentikModule,
     connection_argument_spec,
     run_module,
     user_option_spec,
@@ -320,7 +319,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
+    module = AuthentikModule(
         argument_spec=argument_spec(),
         required_one_of=[("username", "pk", "uuid")],
         mutually_exclusive=[("pk", "uuid")],

@@ -141,12 +141,11 @@ users:
       attributes: {}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.compare import ignored_by_key, normalize_filters
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    AuthentikModule,
     connection_argument_spec,
     run_module,
 )
@@ -194,7 +193,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuthentikModule(argument_spec=argument_spec(), supports_check_mode=True)
     run_module(module, run)
 
 

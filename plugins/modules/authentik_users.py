@@ -211,13 +211,12 @@ diff:
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.akops.authentik.plugins.module_utils import directory, resources
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
+    AuthentikModule,
     build_client,
     connection_argument_spec,
     fail_from,
@@ -359,7 +358,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AuthentikModule(argument_spec=argument_spec(), supports_check_mode=True)
     clients = ClientPerThread(module)
     try:
         specs, plans = plan_all(clients.get(), module.params)

@@ -339,6 +339,11 @@ def test_a_user_without_pk_is_not_authentiks_answer(run_playbook, authentik):
             assert run.rc != 0
             assert run.last["msg"] == ("the answer from %s/api/v3 holds a user without pk or username, which "
                                        "authentik always sends; check api_url" % url)
+        group = run_playbook([task(GROUP, "wrong server", api_url=url, api_token=TOKEN, name="no key",
+                                   is_superuser=True)], connection=False)
+        assert group.rc != 0
+        assert group.last["msg"] == ("the answer from %s/api/v3 holds a group without pk or name, which "
+                                     "authentik always sends; check api_url" % url)
     finally:
         server.shutdown()
         server.server_close()
@@ -375,4 +380,72 @@ def test_connection_numbers_are_checked_before_any_request(run_playbook, authent
     assert run.rc != 0
     assert run.last["msg"] == message
     assert "Traceback" not in run.output
+    assert authentik.requests == []
+
+
+# ---------------------------------------------------------------- what a second hostile review found
+
+
+def test_credentials_in_api_url_stay_hidden_when_ansible_refuses_another_option(run_playbook, authentik):
+    url = authentik.url.replace("http://", "http://bob:UrlPa55Zq@")
+    tasks = [
+        task(USER, "odd option", api_url=url, api_token=TOKEN, username="x", is_active="maybe"),
+        task(USER, "missing option", api_url=url, api_token=TOKEN),
+        task(GROUP, "unknown option", api_url=url, api_token=TOKEN, name="g", bogus=1),
+        task(USERS, "odd entry", api_url=url, api_token=TOKEN, users=[{"username": "a", "state": "bad"}]),
+    ]
+    for one in tasks:
+        run = run_playbook([one], connection=False, verbosity=4)
+        assert run.rc != 0
+        assert "UrlPa55Zq" not in run.output
+        assert "UrlPa55Zq" not in json.dumps(run.results)
+    assert authentik.requests == []
+
+
+@pytest.mark.parametrize("option, value", [
+    ("timeout", 1.0e+20), ("retry_delay", 1.0e+300), ("retry_max_delay", 1.0e+10), ("retries", 10 ** 6),
+])
+def test_connection_numbers_beyond_any_sane_wait_are_refused(run_playbook, authentik, option, value):
+    run = run_playbook([task(USER, "huge", username="jdoe", **{option: value})])
+    assert run.rc != 0
+    assert run.last["msg"].startswith("Invalid %s: must be at most " % option), run.last["msg"]
+    assert authentik.requests == []
+
+
+def test_group_info_pk_must_be_a_uuid(run_playbook, authentik):
+    run = run_playbook([task("akops.authentik.authentik_group_info", "escape", pk="../users/1")])
+    assert run.rc != 0
+    assert run.last["msg"] == "Invalid pk: '../users/1' is not a UUID"
+    assert authentik.requests == []
+
+
+@pytest.mark.parametrize("module, args", [
+    ("akops.authentik.authentik_user_info", dict(username="  ")),
+    ("akops.authentik.authentik_user_info", dict(uuid=" ")),
+    ("akops.authentik.authentik_group_info", dict(name="   ")),
+])
+def test_a_blank_info_filter_is_refused_rather_than_matching_everything(run_playbook, authentik, module, args):
+    run = run_playbook([task(module, "blank", **args)])
+    assert run.rc != 0
+    assert run.last["msg"].endswith("must not be empty or only whitespace; leave the filter out to match everything")
+    assert authentik.requests == []
+
+
+def test_a_group_cannot_be_its_own_parent_and_a_blank_parent_is_refused(run_playbook, authentik):
+    parent = authentik.add_group(name="p1")
+    authentik.add_group(name="c1", parent=parent["pk"])
+    itself = run_playbook([task(GROUP, "itself", name="c1", parent="c1")])
+    assert itself.rc != 0
+    assert itself.last["msg"] == "Invalid parent: 'c1' is the group itself; a group cannot be its own parent"
+    blank = run_playbook([task(GROUP, "blank", name="c1", parent="   ")])
+    assert blank.rc != 0
+    assert blank.last["msg"].startswith("Invalid parent: give a group name or UUID, or an empty string")
+    assert writes(authentik) == []
+    assert find_group(authentik, "c1")["parents"] == [parent["pk"]]
+
+
+def test_a_blank_username_in_a_bulk_list_is_named_by_its_position(run_playbook, authentik):
+    run = run_playbook([task(USERS, "blank", users=[{"username": "ok"}, {"username": "   "}])])
+    assert run.rc != 0
+    assert run.last["msg"] == "Invalid username: must not be empty or only whitespace; in entry 2 of users"
     assert authentik.requests == []

@@ -464,7 +464,7 @@ def test_validate_user_specs_passes_a_valid_list():
     ([{"username": None}], "Invalid users: entry 1 has no username; every entry needs one"),
     ([{"username": "a"}, {"username": "b", "email": "nope"}],
      "Invalid email: 'nope' is not a valid email address; in the entry for 'b'"),
-    ([{"username": 5}], "Invalid username: must be a string, got int; in the entry for 5"),
+    ([{"username": 5}], "Invalid username: must be a string, got int; in entry 1 of users"),
     ([{"username": "a"}, {"username": "b"}, {"username": "a"}], "Username 'a' appears more than once in users"),
     ([{"username": " a"}, {"username": "a "}], "Username 'a' appears more than once in users"),
 ])
@@ -478,8 +478,9 @@ def test_validate_user_specs_refuses(specs, message):
 
 
 def test_entry_label():
-    assert users.entry_label({"username": "jdoe"}) == "in the entry for 'jdoe'"
-    assert users.entry_label({}) == "in the entry for None"
+    assert users.entry_label({"username": "jdoe"}, 3) == "in the entry for 'jdoe'"
+    assert users.entry_label({}, 3) == "in entry 3 of users"
+    assert users.entry_label({"username": "   "}, 1) == "in entry 1 of users"
 
 
 # ---------------------------------------------------------------- no value ends in a traceback
