@@ -19,7 +19,9 @@ from ansible_collections.akops.authentik.plugins.module_utils.api import (
     credentials_problem,
     url_secrets,
 )
+from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
+from ansible_collections.akops.authentik.plugins.module_utils.compare import ignored_by_key, normalize_filters
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 from ansible_collections.akops.authentik.plugins.module_utils.users import USER_TYPES
 
@@ -140,6 +142,24 @@ def build_client(module, warn=True):
         retry_delay=params["retry_delay"],
         retry_max_delay=params["retry_max_delay"],
     )
+
+
+def read_listing(module, client, kind, find_one, path, filters, include):
+    """What an *_info module returns: the one object `pk` selects (warning about the filters that this makes
+    meaningless), or every object of the list endpoint `path` that the `filters` options match, all pages read.
+
+    `kind` names the object in the warning, `find_one(pk)` reads it, `include` is the include_* option that is not
+    a filter. Returns the list of objects."""
+    params = module.params
+    check.validate(params, (("page_size", check.integer(minimum=1)),))
+    ignored = ignored_by_key(params, "pk", [name for name in filters if name != include])
+    if ignored:
+        module.warn("pk selects one %s; the other filters (%s) are not applied" % (kind, ", ".join(ignored)))
+    if params["pk"] is not None:
+        found = find_one(params["pk"])
+        return [found] if found else []
+    query = normalize_filters(dict((key, params[key]) for key in filters))
+    return resources.list_objects(client, path, query, params["page_size"])
 
 
 def fail_from(module, error):

@@ -101,32 +101,28 @@ from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     canonical_uuid,
-    ignored_by_key,
     is_uuid,
-    normalize_filters,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     AuthentikModule,
     connection_argument_spec,
+    read_listing,
     run_module,
 )
 
 FILTERS = ("name", "is_superuser", "members_by_username", "attributes", "search", "ordering", "include_users")
 
 
+def find_one(client, params):
+    """The group `pk` selects; a pk that is no UUID could lead the request out of the groups endpoint."""
+    check.validate(params, (("pk", lambda value: None if is_uuid(value.strip()) else "%r is not a UUID" % value),))
+    return lambda pk: resources.find_group(client, pk=canonical_uuid(pk.strip()), include_users=params["include_users"])
+
+
 def run(module, client):
-    params = module.params
-    check.validate(params, (("page_size", check.integer(minimum=1)),
-                            ("pk", lambda value: None if is_uuid(value.strip()) else "%r is not a UUID" % value)))
-    ignored = ignored_by_key(params, "pk", [name for name in FILTERS if name != "include_users"])
-    if ignored:
-        module.warn("pk selects one group; the other filters (%s) are not applied" % ", ".join(ignored))
-    if params["pk"] is not None:
-        group = resources.find_group(client, pk=canonical_uuid(params["pk"].strip()),
-                                     include_users=params["include_users"])
-        return dict(changed=False, groups=[group] if group else [])
-    filters = normalize_filters(dict((key, params[key]) for key in FILTERS))
-    return dict(changed=False, groups=resources.list_objects(client, resources.GROUPS, filters, params["page_size"]))
+    groups = read_listing(module, client, "group", find_one(client, module.params), resources.GROUPS, FILTERS,
+                          "include_users")
+    return dict(changed=False, groups=groups)
 
 
 def argument_spec():

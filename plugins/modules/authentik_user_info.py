@@ -142,11 +142,10 @@ users:
 """
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils import validation as check
-from ansible_collections.akops.authentik.plugins.module_utils.compare import ignored_by_key, normalize_filters
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     AuthentikModule,
     connection_argument_spec,
+    read_listing,
     run_module,
 )
 
@@ -155,16 +154,9 @@ FILTERS = ("username", "email", "name", "uuid", "path", "path_startswith", "type
 
 
 def run(module, client):
-    params = module.params
-    check.validate(params, (("page_size", check.integer(minimum=1)),))
-    ignored = ignored_by_key(params, "pk", [name for name in FILTERS if name != "include_groups"])
-    if ignored:
-        module.warn("pk selects one user; the other filters (%s) are not applied" % ", ".join(ignored))
-    if params["pk"] is not None:
-        user = resources.find_user(client, pk=params["pk"])
-        return dict(changed=False, users=[user] if user else [])
-    filters = normalize_filters(dict((key, params[key]) for key in FILTERS))
-    return dict(changed=False, users=resources.list_objects(client, resources.USERS, filters, params["page_size"]))
+    users = read_listing(module, client, "user", lambda pk: resources.find_user(client, pk=pk), resources.USERS,
+                         FILTERS, "include_groups")
+    return dict(changed=False, users=users)
 
 
 def argument_spec():
