@@ -90,9 +90,9 @@ GROUP_RULES = (
 )
 
 
-def validate_group_params(params):
+def validate_group_params(params, where=None):
     """Raise ValidationError for input authentik would refuse, before any request is sent."""
-    check.validate(params, GROUP_RULES)
+    check.validate(params, GROUP_RULES, where)
 
 
 # ---------------------------------------------------------------- reading a group

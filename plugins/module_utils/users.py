@@ -121,7 +121,7 @@ def same_value(field, current, desired):
     return current == desired
 
 
-def desired_scalars(params):
+def user_scalars(params):
     """The scalar fields the task sets: omitted options are never sent."""
     return dict((field, params[field]) for field in SCALAR_FIELDS if params.get(field) is not None)
 
@@ -257,10 +257,10 @@ def plan_user(spec, user, resolved):
         current = (user or {}).get("attributes")
         attributes = desired_attributes(current, spec["attributes"], spec.get("attributes_mode") or "merge")
     if user is None:
-        body = build_user_body(desired_scalars(spec), attributes, group_pks)
+        body = build_user_body(user_scalars(spec), attributes, group_pks)
         calls = (("set_password", None),) if spec.get("password") is not None else ()
         return _plan(None, body, calls, new_user(body, group_info))
-    patch = build_user_patch(user, desired_scalars(spec), attributes, group_pks)
+    patch = build_user_patch(user, user_scalars(spec), attributes, group_pks)
     always = spec.get("password") is not None and spec.get("update_password") == "always"
     calls = (("set_password", None),) if always else ()
     return _plan(user, patch, calls, predict_user(user, patch, group_info))

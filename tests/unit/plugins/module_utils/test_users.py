@@ -139,7 +139,7 @@ def test_current_groups_tolerates_null_groups_obj():
 
 def test_desired_scalars_leaves_out_what_is_not_given():
     params = {"username": "jdoe", "name": None, "email": "", "is_active": False, "groups": ["g1"], "password": "x"}
-    assert users.desired_scalars(params) == {"username": "jdoe", "email": "", "is_active": False}
+    assert users.user_scalars(params) == {"username": "jdoe", "email": "", "is_active": False}
 
 
 def test_build_user_patch_sends_only_differences():
