@@ -136,8 +136,9 @@ def test_credentials_in_api_url_are_refused_and_never_shown(run_playbook, authen
     result = run["refused"]
     assert result["msg"] == ("api_url must not contain credentials (user:password@); the API token is the only "
                              "authentication, so give the URL without them: %s" % authentik.url)
-    # The invocation that -v and above print is masked too, not only msg.
-    assert result["invocation"]["module_args"]["api_url"].endswith("********@" + authentik.url.split("://")[1])
+    # The invocation that -v and above print is masked too, not only msg (ansible-core 2.21 returns none).
+    if "invocation" in result:
+        assert result["invocation"]["module_args"]["api_url"].endswith("********@" + authentik.url.split("://")[1])
     for shown in set((secret, secret.replace("%40", "@"))):
         assert shown not in run.output
         assert shown not in str(run.results)
