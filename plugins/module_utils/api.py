@@ -321,6 +321,12 @@ def ca_bundle_problem(ca_path):
     return None
 
 
+def ca_path_problem(ca_path):
+    """The one-line refusal of a ca_path that cannot serve as a CA bundle, or None."""
+    problem = ca_bundle_problem(ca_path)
+    return "ca_path %r is not a readable PEM CA bundle (%s)" % (ca_path, problem) if problem else None
+
+
 def _ssl_text(exc):
     """'no certificate or crl found' from OpenSSL's NO_CERTIFICATE_OR_CRL_FOUND, else the text without '(_ssl.c:N)'."""
     reason = getattr(exc, "reason", None)
@@ -338,10 +344,9 @@ def _ssl_error(exc):
 
 def _describe_tls(exc, origin, ca_path):
     """Name the actual cause of a TLS failure first; advise only where the advice can help."""
-    if ca_path:
-        problem = ca_bundle_problem(ca_path)
-        if problem:
-            return "ca_path %r is not a readable PEM CA bundle (%s)" % (ca_path, problem)
+    problem = ca_path and ca_path_problem(ca_path)
+    if problem:
+        return problem
     cause = _ssl_error(exc)
     if isinstance(cause, ssl.SSLCertVerificationError):
         reason = cause.verify_message or cause.reason or str(cause)
@@ -367,9 +372,9 @@ def _describe(exc, origin="", ca_path=None):
         return _describe_tls(exc, origin, ca_path)
     if ca_path and isinstance(exc, OSError) and not isinstance(exc, requests.exceptions.RequestException):
         # requests checks that the CA bundle exists before it connects: "Could not find a suitable TLS CA ..."
-        problem = ca_bundle_problem(ca_path)
+        problem = ca_path_problem(ca_path)
         if problem:
-            return "ca_path %r is not a readable PEM CA bundle (%s)" % (ca_path, problem)
+            return problem
     if isinstance(exc, requests.exceptions.Timeout):
         return "no answer within the timeout (%s)" % exc.__class__.__name__
     if isinstance(exc, requests.exceptions.ConnectionError):

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
+from ansible_collections.akops.authentik.plugins.module_utils.users import entry_named
 
 
 def read_users(client, usernames, page_size, everything=False):
@@ -68,6 +69,6 @@ def resolve_group_entries(client, wanted, users):
             try:
                 resolved[entry] = by_uuid.get(entry) or by_name.get(entry) or resources.require_group(client, entry)
             except NotFoundError as error:
-                error.note("in the entry for %r" % username)
+                error.note(entry_named(username))
                 raise
     return resolved

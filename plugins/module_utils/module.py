@@ -15,7 +15,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.api import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     Client,
-    ca_bundle_problem,
+    ca_path_problem,
     credentials_problem,
     url_secrets,
 )
@@ -107,15 +107,8 @@ def connection_problem(params):
         return "api_token is empty or contains spaces, line breaks or control characters"
     if params["ca_path"] and not os.path.isfile(params["ca_path"]):
         return "ca_path %r is not a readable file" % params["ca_path"]
-    if params["ca_path"]:
-        problem = ca_bundle_problem(params["ca_path"])
-        if problem:
-            return "ca_path %r is not a readable PEM CA bundle (%s)" % (params["ca_path"], problem)
-    for option, check_value in CONNECTION_RULES:
-        problem = check_value(params[option])
-        if problem:
-            return "Invalid %s: %s" % (option, problem)
-    return None
+    problem = params["ca_path"] and ca_path_problem(params["ca_path"])
+    return problem or check.first_problem(params, CONNECTION_RULES)
 
 
 def build_client(module, warn=True):
@@ -124,9 +117,7 @@ def build_client(module, warn=True):
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
-    # api_url is not a no_log option; a password in it must still never be shown, in msg or in the invocation
-    # that fail_json and exit_json return (AnsibleModule masks every value in no_log_values there).
-    module.no_log_values.update(url_secrets(params["api_url"]))
+    # Credentials in api_url are masked by AuthentikModule in whatever the module returns.
     problem = connection_problem(params)
     if problem:
         module.fail_json(msg=problem)

@@ -301,8 +301,12 @@ def entry_label(spec, index):
     """How errors name an entry of a bulk list: by its username, or by its position when that is blank."""
     username = spec.get("username")
     if isinstance(username, str) and username.strip():
-        return "in the entry for %s" % check.short_repr(username)
+        return entry_named(username)
     return "in entry %d of users" % index
+
+
+def entry_named(username):
+    return "in the entry for %s" % check.short_repr(username)
 
 
 def validate_user_specs(specs):

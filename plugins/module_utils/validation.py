@@ -30,15 +30,18 @@ def validate(params, rules, where=None):
     `rules` is a sequence of (option, check); options that are None (not given) are not checked. `where` names
     the entry of a bulk list, for example "in the entry for 'jdoe'"."""
     for option, check in rules:
-        value = params.get(option)
-        if value is None:
-            continue
-        problem = check(value)
+        problem = None if params.get(option) is None else check(params[option])
         if problem:
-            error = ValidationError("Invalid %s: %s" % (option, problem))
-            if where:
-                error.note(where)
-            raise error
+            refuse(option, problem, where)
+
+
+def first_problem(params, rules):
+    """validate() as a value: the 'Invalid <option>: <reason>' message of the first refused option, or None."""
+    try:
+        validate(params, rules)
+    except ValidationError as error:
+        return error.msg
+    return None
 
 
 def text(max_length=None, allow_blank=True):
