@@ -6,14 +6,11 @@ import pytest
 import requests
 
 from tests.server.authentik_server import AuthentikServer
+from tests.unit.server.conftest import bearer, call
 
 # The token of the servers this module starts itself; the shared `authentik` server has its own (authentik.token).
 TOKEN = "secret-token"
 NIL_UUID = "00000000-0000-4000-8000-000000000000"
-
-
-def bearer(authentik):
-    return {"Authorization": f"Bearer {authentik.token}"}
 
 
 @pytest.fixture
@@ -344,29 +341,6 @@ def test_control_routes(authentik, api):
 
 
 # ------------------------------------------------------- older releases
-
-
-@pytest.fixture(scope="module")
-def servers():
-    """One started server per emulated release, shared by this module's tests."""
-    started = {}
-
-    def get(version):
-        if version not in started:
-            started[version] = AuthentikServer(token=TOKEN, version=version).start()
-        authentik = started[version]
-        authentik.reset()
-        authentik.clear_requests()
-        return authentik
-
-    yield get
-    for authentik in started.values():
-        authentik.stop()
-
-
-def call(authentik, method, path, **kwargs):
-    return requests.request(method, f"{authentik.url}/api/v3{path}", headers=bearer(authentik), timeout=10,
-                            **kwargs)
 
 
 USER_FIELDS_SINCE = {

@@ -3,36 +3,12 @@
 import pytest
 import requests
 
-from tests.server.authentik_server import AuthentikServer
 from tests.server.versions import RELEASES
+from tests.unit.server.conftest import call
 
-TOKEN = "roles-test-token"
 NIL_UUID = "00000000-0000-4000-8000-000000000000"
 FORBIDDEN = {"detail": "You do not have permission to perform this action."}
 SERVER_ERROR_TITLE = "<title>Server Error (500)</title>"
-
-
-@pytest.fixture(scope="module")
-def servers():
-    """One started server per emulated release, back in its seed state for each use."""
-    started = {}
-
-    def get(version):
-        if version not in started:
-            started[version] = AuthentikServer(token=TOKEN, version=version).start()
-        authentik = started[version]
-        authentik.reset()
-        authentik.clear_requests()
-        return authentik
-
-    yield get
-    for authentik in started.values():
-        authentik.stop()
-
-
-def call(authentik, method, path, **kwargs):
-    return requests.request(method, f"{authentik.url}/api/v3{path}",
-                            headers={"Authorization": f"Bearer {authentik.token}"}, timeout=10, **kwargs)
 
 
 def results(authentik, path, **params):

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from ansible_collections.akops.authentik.plugins.module_utils.api import Client
+from tests.unit.plugins.module_utils import django_oracle
 
 
 @pytest.fixture
@@ -125,3 +126,13 @@ def make_user():
 @pytest.fixture(scope="session")
 def make_group():
     return build_group
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    """Django and DRF as authentik runs them (see django_oracle.py); the test is skipped, saying why, when no
+    Python 3.13 is found to run them."""
+    shared, reason = django_oracle.shared()
+    if shared is None:
+        pytest.skip(reason)
+    return shared

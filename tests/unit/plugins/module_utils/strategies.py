@@ -1,6 +1,10 @@
 """Hypothesis strategies shared by the tests of plugins/module_utils."""
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+# The properties that ask the Django oracle: many examples, each a round trip to its subprocess.
+ORACLE_SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def anything():

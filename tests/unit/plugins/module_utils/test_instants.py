@@ -14,19 +14,9 @@ from hypothesis import strategies as st
 
 from plugins.module_utils import instants
 from tests.server import fields
-from tests.unit.plugins.module_utils import django_oracle
-from tests.unit.plugins.module_utils.strategies import mutations
+from tests.unit.plugins.module_utils.strategies import ORACLE_SETTINGS, mutations
 
 UTC = timezone.utc
-ORACLE_SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@pytest.fixture(scope="module")
-def oracle():
-    shared, reason = django_oracle.shared()
-    if shared is None:
-        pytest.skip(reason)
-    return shared
 
 
 def drf_verdict(answer):
