@@ -35,6 +35,12 @@ ENDPOINTS = {
          "remove_user": lambda client, pk, user_pk, secrets: resources.remove_user_from_group(client, pk, user_pk)},
         call_fields=("users", "users_obj"),
     ),
+    "role": Endpoints(
+        resources.create_role, resources.update_role, resources.delete_role,
+        {"assign": lambda client, pk, batch, secrets: resources.assign_permissions(client, pk, batch),
+         "unassign": lambda client, pk, batch, secrets: resources.unassign_permissions(client, pk, batch)},
+        call_fields=("permissions",),
+    ),
 }
 
 

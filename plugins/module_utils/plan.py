@@ -17,12 +17,13 @@ _PlanBase = namedtuple("Plan", ("resource", "action", "before", "body", "calls",
 class Plan(_PlanBase):
     """What one task asks of one object, as data.
 
-    resource        'user' or 'group': which endpoints carry the plan out.
+    resource        'user', 'group' or 'role': which endpoints carry the plan out.
     action          'create', 'update', 'delete' or 'none': the one write (POST, PATCH, DELETE) to send.
     before          the object as read (None when it does not exist).
     body            the POST or PATCH body: only the fields that differ (None for delete and none).
     calls           the follow-up calls after the write, in order: ('set_password', None) for a user,
-                    ('add_user', pk) / ('remove_user', pk) for a group's members. Secrets are not in the plan.
+                    ('add_user', pk) / ('remove_user', pk) for a group's members, ('assign', batch) /
+                    ('unassign', batch) for a role's permissions. Secrets are not in the plan.
     changed_fields  the names of what changes, sorted, as the task reports them.
     predicted       the object as the server will hold it afterwards: check mode's answer.
     """

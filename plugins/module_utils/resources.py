@@ -284,3 +284,119 @@ def list_objects(client, path, filters, page_size):
     query["page_size"] = page_size
     with hint_on_missing_api(client):
         return list(client.paginate(path, query))
+
+
+# ---------------------------------------------------------------- RBAC roles and their permissions
+
+ROLES = "/rbac/roles/"
+PERMISSIONS = "/rbac/permissions/"
+# Object permissions are read from their own list, whose page size authentik caps at 10.
+ROLE_OBJECT_PERMISSIONS = "/rbac/permissions/roles/"
+OBJECT_PERMISSION_PAGE_SIZE = 10
+# The models whose objects the role module can look up before granting a permission on one: authentik grants a
+# permission whose object it cannot find on the whole model instead (see plugins/modules/authentik_role.py).
+OBJECT_PATHS = {
+    "authentik_core.user": lambda pk: user_path(pk),
+    "authentik_core.group": lambda pk: group_path(pk),
+    "authentik_rbac.role": lambda pk: role_path(pk),
+}
+
+
+def role_path(pk):
+    return "%s%s/" % (ROLES, pk)
+
+
+def checked_role(client, role):
+    """The role as authentik sends it (a UUID pk and a name), or an error naming api_url."""
+    if role is None or (isinstance(role, dict) and isinstance(role.get("pk"), str)
+                        and isinstance(role.get("name"), str)):
+        return role
+    raise AuthentikError("the answer from %s holds a role without pk or name, which authentik always sends; "
+                         "check api_url" % client.base_url)
+
+
+def find_role(client, name=None, pk=None):
+    """The role selected by UUID or exact name, or None.
+
+    authentik filters roles by `name` from 2025.10 on and ignores the parameter before (it filtered on the name the
+    role had when it was created), so the name is matched here and every page is read: one request on servers
+    that filter, the whole (short) role list on older ones."""
+    if pk is not None:
+        return checked_role(client, get_or_none(client, role_path(pk)))
+    for role in list_objects(client, ROLES, {"name": name}, 100):
+        role = checked_role(client, role)
+        if role["name"] == name:
+            return role
+    return None
+
+
+def require_role(client, entry):
+    """The role named by a reference (a UUID, else an exact name); raise NotFoundError when it does not exist."""
+    role = find_role(client, pk=entry) if is_uuid_reference(entry) else find_role(client, name=entry)
+    if role is None:
+        raise NotFoundError("Role %r does not exist" % entry)
+    return role
+
+
+def resolve_roles(client, entries):
+    """{entry: role} for names or UUIDs; fails on the first unknown one, before any write."""
+    return dict((entry, require_role(client, entry)) for entry in entries)
+
+
+def create_role(client, body):
+    """POST the new role; after a transient failure, look it up before anything else (see _create_once)."""
+    return _create_once(
+        client,
+        lambda: checked_role(client, client.post(ROLES, body=body, expected=(201,))),
+        lambda: find_role(client, name=body["name"]),
+    )
+
+
+def update_role(client, pk, patch):
+    return checked_role(client, _update(client, role_path(pk), patch, "role"))
+
+
+def delete_role(client, pk):
+    _delete(client, role_path(pk))
+
+
+def role_global_permissions(client, pk):
+    """The role's permissions on whole models (GET /rbac/permissions/?role=): Permission objects."""
+    return list_objects(client, PERMISSIONS, {"role": pk}, 100)
+
+
+def role_object_permissions(client, pk):
+    """The role's permissions on single objects (GET /rbac/permissions/roles/?uuid=), which the list above leaves
+    out."""
+    return list_objects(client, ROLE_OBJECT_PERMISSIONS, {"uuid": pk}, OBJECT_PERMISSION_PAGE_SIZE)
+
+
+def find_permissions(client, app_label, codename):
+    """The permissions with this codename in this app (normally one). Any authenticated caller may list them."""
+    return list_page(client, PERMISSIONS, {"codename": codename, "content_type__app_label": app_label})
+
+
+def object_exists(client, model, object_pk):
+    """Whether the object a permission would be granted on exists; the model must be one of OBJECT_PATHS."""
+    return get_or_none(client, OBJECT_PATHS[model](object_pk)) is not None
+
+
+def assign_permissions(client, role_pk, batch):
+    """Grant the batch's permissions (globally, or on its object). authentik's get_or_create makes a repeat
+    harmless, so a lost answer may be retried."""
+    client.post("%sassigned_by_roles/%s/assign/" % (PERMISSIONS, role_pk), body=batch.body(), expected=(200,),
+                retry=True)
+
+
+def unassign_permissions(client, role_pk, batch):
+    """Take the batch's permissions away; removing what is not assigned is still a 204, so retries are safe."""
+    client.request("PATCH", "%sassigned_by_roles/%s/unassign/" % (PERMISSIONS, role_pk), body=batch.body(),
+                   expected=(204,), retry=True)
+
+
+def server_has_user_roles(client):
+    """Whether users can hold roles directly (authentik 2025.12 and later): /core/users/me/ lists the owner's
+    roles from that release on. Older servers drop a user's `roles` without an error."""
+    answer = client.get(USERS + "me/")
+    owner = answer.get("user") if isinstance(answer, dict) else None
+    return isinstance(owner, dict) and "roles" in owner
