@@ -14,6 +14,7 @@ import json
 from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     ApiError,
     AuthentikError,
+    InvalidResponseError,
     NotFoundError,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.compare import is_uuid_reference
@@ -384,8 +385,13 @@ def object_exists(client, model, object_pk):
 def assign_permissions(client, role_pk, batch):
     """Grant the batch's permissions (globally, or on its object). authentik's get_or_create makes a repeat
     harmless, so a lost answer may be retried."""
-    client.post("%sassigned_by_roles/%s/assign/" % (PERMISSIONS, role_pk), body=batch.body(), expected=(200,),
-                retry=True)
+    try:
+        client.post("%sassigned_by_roles/%s/assign/" % (PERMISSIONS, role_pk), body=batch.body(), expected=(200,),
+                    retry=True)
+    except InvalidResponseError as error:
+        # The one authentik success answer that is a JSON list: [{"id": ...}], an entry per permission.
+        if not (isinstance(error.body, list) and all(isinstance(item, dict) and "id" in item for item in error.body)):
+            raise
 
 
 def unassign_permissions(client, role_pk, batch):

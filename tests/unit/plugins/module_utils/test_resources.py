@@ -238,3 +238,57 @@ def test_a_page_past_the_end_is_not_a_missing_api(fake):
     with pytest.raises(ApiError) as caught:
         resources.list_page(fake, resources.USERS, {"page": 9})
     assert caught.value.msg == "GET /api/v3/core/users/ returned HTTP 404: Invalid page."
+
+
+# ---------------------------------------------------------------- roles
+
+
+def test_find_role_by_name_and_uuid(client, authentik):
+    role = authentik.add_role("Readers")
+    authentik.add_role("readers-extra")
+    assert resources.find_role(client, name="Readers") == role
+    assert resources.find_role(client, pk=role["pk"]) == role
+    assert resources.find_role(client, name="readers") is None
+    assert resources.find_role(client, pk=MISSING_UUID) is None
+    with pytest.raises(NotFoundError, match="Role 'nobody' does not exist"):
+        resources.require_role(client, "nobody")
+    assert resources.require_role(client, role["pk"]) == role
+    # One request each on a server that filters by name.
+    assert [entry["query"].get("name") for entry in authentik.requests][:1] == [["Readers"]]
+
+
+def test_find_role_reads_every_page_where_the_name_filter_is_ignored():
+    """Before 2025.10 authentik ignores ?name= (it filtered on the name a role had when it was created): the role
+    is found by its current name on any page."""
+    from ansible_collections.akops.authentik.plugins.module_utils.api import Client
+    from tests.server.authentik_server import AuthentikServer
+
+    with AuthentikServer(token="old-release-token", version="2025.8") as old:
+        for index in range(130):
+            old.add_role("role-%03d" % index)
+        renamed = old.add_role("before-rename")
+        with old.store.lock:
+            old.store.roles[renamed["pk"]]["name"] = "zz-after-rename"
+        old.clear_requests()
+        client = Client(old.url, old.token, timeout=5, retries=0)
+        assert resources.find_role(client, name="zz-after-rename")["pk"] == renamed["pk"]
+        assert resources.find_role(client, name="role-129")["name"] == "role-129"
+        assert resources.find_role(client, name="missing") is None
+
+
+def test_assign_accepts_authentiks_list_answer_and_nothing_else(client, authentik):
+    from ansible_collections.akops.authentik.plugins.module_utils.errors import InvalidResponseError
+    from ansible_collections.akops.authentik.plugins.module_utils.roles import PermissionBatch
+
+    role = authentik.add_role("leads")
+    resources.assign_permissions(client, role["pk"], PermissionBatch(None, None, ("authentik_core.view_user",)))
+    assert authentik.role_permissions("leads")["global"] == ["authentik_core.view_user"]
+    resources.unassign_permissions(client, role["pk"], PermissionBatch(None, None, ("authentik_core.view_user",)))
+    assert authentik.role_permissions("leads")["global"] == []
+
+    class ListAnswer(object):
+        def post(self, *args, **kwargs):
+            raise InvalidResponseError("POST", "/api/v3/x/", 200, ["not", "ids"])
+
+    with pytest.raises(InvalidResponseError):
+        resources.assign_permissions(ListAnswer(), role["pk"], PermissionBatch(None, None, ("a.b",)))
