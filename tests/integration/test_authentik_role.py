@@ -111,9 +111,9 @@ def test_remove_unassigns_and_ignores_what_is_not_held(run_playbook, authentik, 
     assert run.rc == 0, run.output
     assert [(entry["method"], entry["path"], entry["body"]) for entry in writes(authentik)] == [
         ("PATCH", assign_path(role["pk"], "unassign"), {"permissions": ["authentik_core.view_group"]}),
-        ("PATCH", assign_path(role["pk"], "unassign"), {"permissions": ["authentik_core.change_group"],
-                                                         "model": "authentik_core.group",
-                                                         "object_pk": engineering["pk"]})]
+        ("PATCH", assign_path(role["pk"], "unassign"),
+         {"permissions": ["authentik_core.change_group"], "model": "authentik_core.group",
+          "object_pk": engineering["pk"]})]
     assert authentik.role_permissions("leads") == {"global": ["authentik_core.view_user"], "object": []}
     assert run.last["diff"]["after"]["permissions"] == ["authentik_core.view_user"]
 

@@ -127,8 +127,8 @@ CATALOGUE = {
 
 
 def test_what_is_looked_up_before_a_grant():
-    assert roles.codenames_to_check({VIEW_USER, CHANGE_USER_42}) == [("authentik_core", "change_user"),
-                                                                      ("authentik_core", "view_user")]
+    assert roles.codenames_to_check({VIEW_USER, CHANGE_USER_42}) == [
+        ("authentik_core", "change_user"), ("authentik_core", "view_user")]
     assert roles.objects_to_check({VIEW_USER, CHANGE_USER_42}) == [("authentik_core.user", "42")]
 
 
