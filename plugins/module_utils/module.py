@@ -135,12 +135,14 @@ def build_client(module, warn=True):
     )
 
 
-def read_listing(module, client, kind, find_one, path, filters, include):
+def read_listing(module, client, kind, find_one, path, filters, include, list_matching=None):
     """What an *_info module returns: the one object `pk` selects (warning about the filters that this makes
     meaningless), or every object of the list endpoint `path` that the `filters` options match, all pages read.
 
     `kind` names the object in the warning, `find_one(pk)` reads it, `include` is the include_* option that is not
-    a filter. Returns the list of objects."""
+    a filter. `list_matching(query)`, when given, does the listing instead, for filters that need more than one
+    list request (a release check, lookups, several queries); it gets the filters as normalize_filters returns
+    them. Returns the list of objects."""
     params = module.params
     check.validate(params, (("page_size", check.integer(minimum=1)),))
     ignored = ignored_by_key(params, "pk", [name for name in filters if name != include])
@@ -150,6 +152,8 @@ def read_listing(module, client, kind, find_one, path, filters, include):
         found = find_one(params["pk"])
         return [found] if found else []
     query = normalize_filters(dict((key, params[key]) for key in filters))
+    if list_matching is not None:
+        return list_matching(query)
     return resources.list_objects(client, path, query, params["page_size"])
 
 

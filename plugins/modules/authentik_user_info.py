@@ -63,6 +63,22 @@ options:
     description: Users in any of these groups, by UUID.
     type: list
     elements: str
+  roles_by_name:
+    description:
+      - Users that hold any of these RBAC roles directly, by name. Roles reached through groups do not count.
+        authentik refuses unknown names, and so does the task.
+      - authentik 2025.12 and later; older servers would ignore the filter and list every user, so there the task
+        fails instead.
+    type: list
+    elements: str
+    version_added: 0.2.0
+  roles_by_pk:
+    description:
+      - Users that hold any of these RBAC roles directly, by UUID. Roles reached through groups do not count.
+      - authentik 2025.12 and later, like O(roles_by_name).
+    type: list
+    elements: str
+    version_added: 0.2.0
   attributes:
     description:
       - 'Attribute values to match, for example C({"team": "ops"}); C(__) in a key reaches into nested objects.'
@@ -121,11 +137,29 @@ EXAMPLES = r"""
 - name: Show their usernames
   ansible.builtin.debug:
     msg: "{{ members.users | map(attribute='username') | list }}"
+
+- name: Ensure a help desk role exists
+  akops.authentik.authentik_role:
+    name: helpdesk
+    permissions: [authentik_core.view_user]
+
+- name: Ensure jdoe holds the role
+  akops.authentik.authentik_user:
+    username: jdoe
+    roles: [helpdesk]
+
+- name: Every user holding the help desk role directly
+  akops.authentik.authentik_user_info:
+    roles_by_name: [helpdesk]
+  register: helpdesk_users
 """
 
 RETURN = r"""
 users:
-  description: The matching users, as the API returns them, in the server's order.
+  description:
+    - The matching users, as the API returns them, in the server's order.
+    - From authentik 2025.12 on each user also carries C(roles), the UUIDs of the RBAC roles it holds directly,
+      and C(roles_obj), those roles with their names.
   returned: always
   type: list
   elements: dict
@@ -138,10 +172,16 @@ users:
       path: users
       type: internal
       groups: []
+      roles: [5b1e9a0c-3f0e-4c7a-9f2d-1f6a8e0b7c42]
+      roles_obj:
+        - pk: 5b1e9a0c-3f0e-4c7a-9f2d-1f6a8e0b7c42
+          name: helpdesk
       attributes: {}
 """
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils import role_listing
+from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     AuthentikModule,
     connection_argument_spec,
@@ -150,12 +190,23 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
 )
 
 FILTERS = ("username", "email", "name", "uuid", "path", "path_startswith", "type", "is_active", "is_superuser",
-           "groups_by_name", "groups_by_pk", "attributes", "search", "ordering", "include_groups")
+           "groups_by_name", "groups_by_pk", "roles_by_name", "roles_by_pk", "attributes", "search", "ordering",
+           "include_groups")
+
+
+def list_users(module, client, filters):
+    """Every user the filters select, all pages read; role filters only where the server applies them."""
+    given = role_listing.filters_given(filters, role_listing.USER_FILTERS_SINCE_USER_ROLES)
+    # Only the role filters need the release, so the check costs a request only when they are used.
+    if given:
+        role_listing.refuse_before_user_roles(given, resources.server_has_user_roles(client), "user")
+    return resources.list_objects(client, resources.USERS, filters, module.params["page_size"])
 
 
 def run(module, client):
+    check.validate(module.params, role_listing.USER_ROLE_FILTER_RULES)
     users = read_listing(module, client, "user", lambda pk: resources.find_user(client, pk=pk), resources.USERS,
-                         FILTERS, "include_groups")
+                         FILTERS, "include_groups", lambda filters: list_users(module, client, filters))
     return dict(changed=False, users=users)
 
 
@@ -175,6 +226,8 @@ def argument_spec():
         is_superuser=dict(type="bool"),
         groups_by_name=dict(type="list", elements="str"),
         groups_by_pk=dict(type="list", elements="str"),
+        roles_by_name=dict(type="list", elements="str"),
+        roles_by_pk=dict(type="list", elements="str"),
         attributes=dict(type="dict"),
         search=dict(type="str"),
         ordering=dict(type="str"),

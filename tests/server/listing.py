@@ -162,7 +162,14 @@ def filter_roles(store, query, roles=None):
     """GET /rbac/roles/ as the emulated release filters, searches and orders it (API-lifecycle.md 2.3).
 
     Filters a release does not have are ignored like any unknown parameter. The 400 texts for a bad
-    `users` number or group UUID are django-filter's (not verified for these filters)."""
+    `users` number or group UUID are django-filter's (not verified for these filters).
+
+    django-filter applies the filters in the FilterSet's order: name, managed, managed__isnull, then users
+    and the group filter, which are method filters. With inherited=true these answer with user.all_roles() or
+    group.all_roles() instead of narrowing what came before, so the name and managed filters, the visibility
+    filter (ObjectFilter, which runs first) and, for the group filter, the users filter are dropped
+    (code reading of a 2026.2-era roles.py, not of a release tag). Only the literal "true" counts for
+    inherited there (`self.data.get("inherited", "").lower() == "true"`)."""
     version = store.version
     roles = list(store.roles.values()) if roles is None else roles
     errors = {}
@@ -172,21 +179,10 @@ def filter_roles(store, query, roles=None):
     if exact:
         roles = [r for r in roles if r[name_key] == exact]
     if version.user_roles:
-        inherited = flag(query, "inherited") is True
+        roles = _filter_roles_by_managed(store, roles, query, errors)
+        inherited = first(query, "inherited").lower() == "true"
         roles = _filter_roles_by_user(store, roles, first(query, "users"), inherited, errors)
         roles = _filter_roles_by_group(store, roles, query, version.role_group_filter, inherited, errors)
-        managed = many(query, "managed")
-        if managed:
-            # AllValuesMultipleFilter: the choices are the values present in the table.
-            present = {r["managed"] for r in store.roles.values() if r["managed"] is not None}
-            unknown = [m for m in managed if m not in present]
-            if unknown:
-                errors["managed"] = [INVALID_CHOICE.format(unknown[0])]
-            else:
-                roles = [r for r in roles if r["managed"] in managed]
-        isnull = flag(query, "managed__isnull")
-        if isnull is not None:
-            roles = [r for r in roles if (r["managed"] is None) is isnull]
     if errors:
         raise ApiError(400, errors)
     roles = search(roles, first(query, "search"), lambda r: (r[name_key],))
@@ -198,8 +194,26 @@ def _role_value(role, name):
     return role["uuid"] if name == "pk" else role[name]
 
 
+def _filter_roles_by_managed(store, roles, query, errors):
+    """managed (repeatable) and managed__isnull (2025.12 and later)."""
+    managed = many(query, "managed")
+    if managed:
+        # AllValuesMultipleFilter: the choices are the values present in the table.
+        present = {r["managed"] for r in store.roles.values() if r["managed"] is not None}
+        unknown = [m for m in managed if m not in present]
+        if unknown:
+            errors["managed"] = [INVALID_CHOICE.format(unknown[0])]
+        else:
+            roles = [r for r in roles if r["managed"] in managed]
+    isnull = flag(query, "managed__isnull")
+    if isnull is not None:
+        roles = [r for r in roles if (r["managed"] is None) is isnull]
+    return roles
+
+
 def _filter_roles_by_user(store, roles, raw, inherited, errors):
-    """users=<int>: the user's direct roles, or all_roles() with inherited; an unknown user gives []."""
+    """users=<int>: the user's direct roles among `roles`, or, with inherited, all_roles() in their place; an
+    unknown user gives []."""
     if not raw:
         return roles
     try:
@@ -210,13 +224,15 @@ def _filter_roles_by_user(store, roles, raw, inherited, errors):
         return roles
     if pk not in store.users:
         return []
-    held = store.all_roles(pk) if inherited else store.user_roles(pk)
-    keys = {r["uuid"] for r in held}
+    if inherited:
+        return store.all_roles(pk)
+    keys = {r["uuid"] for r in store.user_roles(pk)}
     return [r for r in roles if r["uuid"] in keys]
 
 
 def _filter_roles_by_group(store, roles, query, name, inherited, errors):
-    """ak_groups (2025.12.x) / groups (2026.2+)=<uuid>: direct roles, or Group.all_roles() with inherited."""
+    """ak_groups (2025.12.x) / groups (2026.2+)=<uuid>: the group's direct roles among `roles`, or, with
+    inherited, Group.all_roles() in their place."""
     raw = first(query, name) if name else ""
     if not raw:
         return roles
@@ -228,8 +244,9 @@ def _filter_roles_by_group(store, roles, query, name, inherited, errors):
     group = store.groups.get(key)
     if group is None:
         return []
-    held = store.group_all_roles(group) if inherited else store.group_roles(group)
-    keys = {r["uuid"] for r in held}
+    if inherited:
+        return store.group_all_roles(group)
+    keys = {r["uuid"] for r in store.group_roles(group)}
     return [r for r in roles if r["uuid"] in keys]
 
 
