@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: authentik_role
 short_description: Manage an RBAC role and its permissions in authentik
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Create, rename or delete one authentik role, and manage the permissions it grants.
   - Since authentik 2025.12 permissions are granted only through roles; a role reaches people directly (the
@@ -56,7 +56,7 @@ options:
         know fails the task before any write.
       - authentik grants a permission on an object it cannot find on the whole model instead, without an error.
         So the object of each new object permission is looked up first, and object permissions are supported only
-        on the models whose objects the module can look up, C(authentik_core.user) (O(permissions[].object_pk) is
+        on the models whose objects the module can look up, C(authentik_core.user) (C(object_pk) is
         the user's pk), C(authentik_core.group) and C(authentik_rbac.role) (their UUID); others are refused.
     type: list
     elements: raw

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: authentik_role_info
 short_description: List authentik RBAC roles
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns the RBAC roles that match the filters; with no filter, every role. Optionally, what each role may do.
   - Follows every page of the answer, whatever the server's page size or page size cap.

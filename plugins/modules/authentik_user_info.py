@@ -71,14 +71,12 @@ options:
         fails instead.
     type: list
     elements: str
-    version_added: 0.2.0
   roles_by_pk:
     description:
       - Users that hold any of these RBAC roles directly, by UUID. Roles reached through groups do not count.
       - authentik 2025.12 and later, like O(roles_by_name).
     type: list
     elements: str
-    version_added: 0.2.0
   attributes:
     description:
       - 'Attribute values to match, for example C({"team": "ops"}); C(__) in a key reaches into nested objects.'
