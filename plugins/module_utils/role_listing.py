@@ -47,7 +47,9 @@ ROLE_INFO_RULES = (
 
 # normalize_filters refuses blank text but not a blank entry of a list filter, which a template can render as
 # easily; refused here before any request.
-USER_ROLE_FILTER_RULES = (
+USER_LIST_FILTER_RULES = (
+    ("groups_by_name", check.list_of(check.reference, "group names")),
+    ("groups_by_pk", check.list_of(check.reference, "group UUIDs")),
     ("roles_by_name", check.list_of(check.reference, "role names")),
     ("roles_by_pk", check.list_of(check.reference, "role UUIDs")),
 )

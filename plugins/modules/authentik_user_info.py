@@ -202,7 +202,7 @@ def list_users(module, client, filters):
 
 
 def run(module, client):
-    check.validate(module.params, role_listing.USER_ROLE_FILTER_RULES)
+    check.validate(module.params, role_listing.USER_LIST_FILTER_RULES)
     users = read_listing(module, client, "user", lambda pk: resources.find_user(client, pk=pk), resources.USERS,
                          FILTERS, "include_groups", lambda filters: list_users(module, client, filters))
     return dict(changed=False, users=users)

@@ -435,6 +435,14 @@ def test_a_blank_info_filter_is_refused_rather_than_matching_everything(run_play
     assert authentik.requests == []
 
 
+@pytest.mark.parametrize("option", ["groups_by_name", "groups_by_pk"])
+def test_a_blank_entry_of_a_group_filter_is_refused(run_playbook, authentik, option):
+    run = run_playbook([task("akops.authentik.authentik_user_info", "blank entry", **{option: ["staff", " "]})])
+    assert run.rc != 0
+    assert run.last["msg"] == "Invalid %s: entry ' ': must not be empty or only whitespace" % option
+    assert authentik.requests == []
+
+
 def test_a_group_cannot_be_its_own_parent_and_a_blank_parent_is_refused(run_playbook, authentik):
     parent = authentik.add_group(name="p1")
     authentik.add_group(name="c1", parent=parent["pk"])

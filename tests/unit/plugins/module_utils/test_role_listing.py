@@ -86,9 +86,9 @@ def test_role_info_rules(params, message):
 
 
 def test_user_role_filter_rules_refuse_blank_entries():
-    check.validate({"roles_by_name": ["a"], "roles_by_pk": [G]}, role_listing.USER_ROLE_FILTER_RULES)
+    check.validate({"roles_by_name": ["a"], "roles_by_pk": [G]}, role_listing.USER_LIST_FILTER_RULES)
     with pytest.raises(ValidationError) as raised:
-        check.validate({"roles_by_pk": [G, ""]}, role_listing.USER_ROLE_FILTER_RULES)
+        check.validate({"roles_by_pk": [G, ""]}, role_listing.USER_LIST_FILTER_RULES)
     assert raised.value.msg == "Invalid roles_by_pk: entry '': must not be empty or only whitespace"
 
 
