@@ -1,4 +1,5 @@
-"""A local stand-in for the authentik REST API (core users and groups, RBAC roles and permissions).
+"""A local stand-in for the authentik REST API (core users and groups, RBAC roles and permissions, tokens,
+service accounts and recovery links).
 
 Start it in-process with AuthentikServer, or out of process with
 `python -m tests.server`. Besides /api/v3 it serves unauthenticated control
@@ -19,12 +20,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, faults, fields, rbac
+from . import api, faults, fields, rbac, recovery, tokens
 from .state import USER_TYPES, ApiError, ServerError, Store, verify_password
+from .token_store import RecoverySetup, is_expired
 from .versions import DEFAULT as DEFAULT_VERSION
 from .versions import Version
 
 MASK = "********"
+# Request fields whose values never reach the log: passwords and token keys (set_key).
+SECRET_FIELDS = ("password", "key")
 # Distinguishes "not given" (use the emulated release's sizes) from None (no cap).
 FROM_VERSION = object()
 
@@ -60,7 +64,9 @@ class AuthentikServer:
             "page_size_max": max_size if page_size_max is FROM_VERSION else page_size_max,
         }
         self.store = Store(self.version)
-        self.routes = _compile(api.ROUTES + rbac.routes(self.version))
+        # The token, service account and recovery routes come first: service_account/ is not a user pk.
+        self.routes = _compile(tokens.routes(self.version) + recovery.routes(self.version) + api.ROUTES
+                               + rbac.routes(self.version))
         self.owner_pk = self.store.seed()["pk"]
         self.faults = faults.FaultQueue()
         self._log = []
@@ -72,6 +78,8 @@ class AuthentikServer:
             # The handshake runs in the handler thread, so a stalled client cannot block accept().
             self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True,
                                                          do_handshake_on_connect=False)
+        # What request.build_absolute_uri() starts with (recovery links).
+        self.settings["external_url"] = self.url
         self._thread = None
 
     # ------------------------------------------------------------ lifecycle
@@ -288,6 +296,62 @@ class AuthentikServer:
             user = next((u for u in self.store.users.values() if u["username"] == username), None)
             return bool(user) and verify_password(password, user["password"])
 
+    # tokens and recovery: the same records the API serves (API-lifecycle.md sections 3 to 5)
+
+    def add_token(self, identifier, user=None, intent="api", key=None, expires=None, expiring=True,
+                  description="", managed=None):
+        """Store a token as Token.objects.create() does, without the API's rules: any intent, and intent api keeps
+        the given `expires` (a datetime or an ISO string), so tests can arrange expired tokens. An expiring token
+        without `expires` gets now + default_token_duration. user: pk or username (default: akadmin, the owner
+        of the server's own token); key: generated when not given. Returns the Token JSON (no key: token_key)."""
+        if isinstance(expires, str):
+            expires = fields.parse_datetime(expires)
+        with self.store.lock:
+            if self.store.tokens.get(identifier) is not None:
+                raise ValueError(f"a token {identifier!r} already exists")
+            token = self.store.tokens.insert({
+                "identifier": identifier, "user": self._user_pk(user), "intent": intent, "key": key,
+                "expires": expires, "expiring": expiring, "description": description, "managed": managed,
+            })
+            return tokens.token_json(self.store, token)
+
+    def _user_pk(self, user):
+        if user is None:
+            return self.owner_pk
+        for record in self.store.users.values():
+            if user in (record["pk"], record["username"]):
+                return record["pk"]
+        raise KeyError(f"no user {user!r}")
+
+    def find_token(self, identifier):
+        """The Token JSON of the token with this identifier (as the API shows it: no key), or None."""
+        with self.store.lock:
+            token = self.store.tokens.get(identifier)
+            return tokens.token_json(self.store, token) if token else None
+
+    def token_key(self, identifier):
+        """The stored key of the token with this identifier, or None."""
+        with self.store.lock:
+            token = self.store.tokens.get(identifier)
+            return token["key"] if token else None
+
+    def configure_recovery(self, flow="default-recovery-flow", email_stages=(), inapplicable_users=()):
+        """Set the brand's recovery flow (its slug; None means none, the state after reset()), the email stages
+        (by name) and the users (pks or usernames) whose recovery the flow's policies refuse. Replaces the previous
+        setup and forgets the emails sent. Returns {"flow": slug, "email_stages": {name: stage UUID}}."""
+        with self.store.lock:
+            refused = [self._user_pk(user) for user in inapplicable_users]
+            setup = RecoverySetup(flow, email_stages, refused)
+            self.store.tokens.recovery = setup
+            return {"flow": setup.flow, "email_stages": setup.stage_pks()}
+
+    @property
+    def recovery_emails(self):
+        """The recovery emails sent so far, oldest first: {"to", "user", "username", "email_stage", "stage_name",
+        "link", "token" (the FlowToken's identifier), "expires"}."""
+        with self.store.lock:
+            return copy.deepcopy(self.store.tokens.recovery.sent)
+
     # ------------------------------------------------------------- requests
 
     def authenticate(self, header):
@@ -298,15 +362,24 @@ class AuthentikServer:
         scheme, key = credentials.split(" ", 1)
         if scheme.lower() != "bearer":
             raise ApiError(403, {"detail": "Unsupported authentication type"})
-        owner = self.store.users.get(self.owner_pk)
-        if key != self.token or owner is None or not owner["is_active"]:
+        owner = self.store.users.get(self.owner_pk) if key == self.token else self._api_token_owner(key)
+        if owner is None or not owner["is_active"]:
             raise ApiError(403, {"detail": "Token invalid/expired"})
         return owner
 
+    def _api_token_owner(self, key):
+        """Besides the fixed test token: the owner of a stored token with intent api that has not expired
+        (Token.filter_not_expired(key=..., intent=api) in api/authentication.py; API.md section 2). App passwords,
+        recovery and verification tokens are refused (API-lifecycle.md section 0, fact 7)."""
+        token = self.store.tokens.find_by_key(key)
+        if token is None or token["intent"] != "api" or is_expired(token):
+            return None
+        return self.store.users.get(token["user"])
+
     def scrub(self, value):
-        """Mask passwords and anything equal to the token before logging."""
+        """Mask passwords, token keys and anything equal to the token before logging."""
         if isinstance(value, dict):
-            return {k: MASK if k == "password" else self.scrub(v) for k, v in value.items()}
+            return {k: MASK if k in SECRET_FIELDS else self.scrub(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.scrub(v) for v in value]
         if isinstance(value, str) and self.token and self.token in value:

@@ -16,6 +16,7 @@ from typing import Annotated, Dict, List, Optional, Union
 from authentik_client.models.extra_role_object_permission import ExtraRoleObjectPermission
 from authentik_client.models.group import Group
 from authentik_client.models.group_request import GroupRequest
+from authentik_client.models.link import Link
 from authentik_client.models.paginated_extra_role_object_permission_list import (
     PaginatedExtraRoleObjectPermissionList,
 )
@@ -25,10 +26,12 @@ from authentik_client.models.paginated_role_assigned_object_permission_list impo
     PaginatedRoleAssignedObjectPermissionList,
 )
 from authentik_client.models.paginated_role_list import PaginatedRoleList
+from authentik_client.models.paginated_token_list import PaginatedTokenList
 from authentik_client.models.paginated_user_list import PaginatedUserList
 from authentik_client.models.patched_group_request import PatchedGroupRequest
 from authentik_client.models.patched_permission_assign_request import PatchedPermissionAssignRequest
 from authentik_client.models.patched_role_request import PatchedRoleRequest
+from authentik_client.models.patched_token_request import PatchedTokenRequest
 from authentik_client.models.patched_user_request import PatchedUserRequest
 from authentik_client.models.permission import Permission
 from authentik_client.models.permission_assign_request import PermissionAssignRequest
@@ -38,12 +41,20 @@ from authentik_client.models.role_assigned_object_permission import RoleAssigned
 from authentik_client.models.role_object_permission import RoleObjectPermission
 from authentik_client.models.role_request import RoleRequest
 from authentik_client.models.session_user import SessionUser
+from authentik_client.models.token import Token
+from authentik_client.models.token_request import TokenRequest
+from authentik_client.models.token_set_key_request import TokenSetKeyRequest
+from authentik_client.models.token_view import TokenView
 from authentik_client.models.user import User
 from authentik_client.models.user_account_request import UserAccountRequest
 from authentik_client.models.user_account_serializer_for_role_request import UserAccountSerializerForRoleRequest
 from authentik_client.models.user_password_set_request import UserPasswordSetRequest
+from authentik_client.models.user_recovery_email_request import UserRecoveryEmailRequest
+from authentik_client.models.user_recovery_link_request import UserRecoveryLinkRequest
 from authentik_client.models.user_request import UserRequest
 from authentik_client.models.user_self import UserSelf
+from authentik_client.models.user_service_account_request import UserServiceAccountRequest
+from authentik_client.models.user_service_account_response import UserServiceAccountResponse
 from pydantic import BaseModel, Field, RootModel, StrictBool, StrictStr, ValidationError, create_model
 
 # The client (2026.8.5) adds `is_current` to UserSelf and a required `users` list
@@ -66,6 +77,9 @@ ExtraRoleObjectPermissionRequest = create_model(
 PatchedExtraRoleObjectPermissionRequest = create_model(
     "PatchedExtraRoleObjectPermissionRequest",
     object_pk=(Optional[Annotated[str, Field(min_length=1, strict=True)]], None))
+# Actions that take no request body in the emulated release (recovery and recovery_email before 2026.2): every
+# key sent counts as unknown.
+NoRequestBody = create_model("NoRequestBody")
 
 __all__ = [
     "ExtraRoleObjectPermission", "ExtraRoleObjectPermissionRequest", "Group", "GroupRequest",
@@ -76,6 +90,10 @@ __all__ = [
     "PermissionAssignResultList", "Role", "RoleAssignedObjectPermission", "RoleRequest", "SessionUser2026_2",
     "User", "UserAccountRequest", "UserAccountSerializerForRoleRequest", "UserPasswordSetRequest",
     "UserRequest", "check_request", "check_response", "for_version",
+    # tokens, service accounts, recovery (tokens.py, recovery.py)
+    "Link", "NoRequestBody", "PaginatedTokenList", "PatchedTokenRequest", "Token", "TokenRequest",
+    "TokenSetKeyRequest", "TokenView", "UserRecoveryEmailRequest", "UserRecoveryLinkRequest",
+    "UserServiceAccountRequest", "UserServiceAccountResponse",
 ]
 
 # Types of the fields that releases before 2025.12 had and the client lacks.

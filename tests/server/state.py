@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from . import fields
 from .fields import FieldError
 from .permissions import Catalogue, row_label
+from .token_store import TokenStore
 from .versions import Version
 
 USER_TYPES = ("internal", "external", "service_account", "internal_service_account")
@@ -123,6 +124,8 @@ class Store:
         # object_perms {(permission id, object_pk): row id}. Users and groups hold role UUIDs in "roles".
         self.roles = {}
         self.next_row = {"model": 1, "object": 1}
+        # Tokens and the recovery setup (token_store.py; served by tokens.py and recovery.py).
+        self.tokens = TokenStore()
 
     # ----------------------------------------------------------------- seed
 
@@ -132,6 +135,7 @@ class Store:
             self.users.clear()
             self.groups.clear()
             self.roles.clear()
+            self.tokens.clear()
             self.next_pk = 1
             self.next_row = {"model": 1, "object": 1}
             admins = self.insert_group({"name": "authentik Admins", "is_superuser": True})
@@ -146,11 +150,11 @@ class Store:
     def snapshot(self):
         """Everything a request can change, for undoing it (unprocessed truncation faults)."""
         with self.lock:
-            return copy.deepcopy((self.users, self.groups, self.roles, self.next_pk, self.next_row))
+            return copy.deepcopy((self.users, self.groups, self.roles, self.next_pk, self.next_row, self.tokens))
 
     def restore(self, saved):
         with self.lock:
-            self.users, self.groups, self.roles, self.next_pk, self.next_row = saved
+            self.users, self.groups, self.roles, self.next_pk, self.next_row, self.tokens = saved
 
     # -------------------------------------------------------------- records
 
@@ -195,6 +199,7 @@ class Store:
     def delete_user(self, pk):
         with self.lock:
             self.users.pop(pk, None)
+            self.tokens.delete_owned_by(pk)
             for group in self.groups.values():
                 group["users"].discard(pk)
 
@@ -557,7 +562,8 @@ class Store:
             key = str(uuid.UUID(str(object_pk)))
         except (TypeError, ValueError):
             return None
-        table = {"authentik_core.group": self.groups, "authentik_rbac.role": self.roles}.get(label, {})
+        table = {"authentik_core.group": self.groups, "authentik_rbac.role": self.roles}.get(label)
+        table = self.tokens.objects(label) if table is None else table
         return (key, table[key]) if key in table else None
 
     @staticmethod

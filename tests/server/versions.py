@@ -61,6 +61,8 @@ FIELDS = [
     ("RoleAssignedObjectPermission", "object_permissions", "2025.12", None),
     ("RoleAssignedObjectPermission", "model_permissions", "2025.12", None),
     ("RoleAssignedObjectPermission", "permissions", None, "2025.12"),
+    # Tokens (API-lifecycle.md section 3): the Token schema is the same in every release from 2024.12.
+    ("PaginatedTokenList", "autocomplete", "2025.8", None),
 ]
 
 # The minor releases whose differences this table and the switches below follow (API.md section 10,
@@ -211,6 +213,38 @@ class Version:
     def named_not_found(self):
         """DRF 3.15+ (authentik 2025.2 on; 2024.12 had 3.14) names the model in a detail 404."""
         return self.at_least("2025.2")
+
+    # ------------------------------------------------- tokens, service accounts, recovery
+    # API-lifecycle.md sections 3 to 6; releases before 2024.12 are emulated like 2024.12.
+
+    @property
+    def token_list_by_view_permission(self):
+        """2026.2 (#18684): a global authentik_core.view_token shows a non-superuser every token, and view_key /
+        set_key reach any token; before, get_queryset() keeps non-superusers to their own tokens (3.3)."""
+        return self.at_least("2026.2")
+
+    @property
+    def validated_set_key(self):
+        """set_key validates its body with @validate from 2025.12; before, a missing or empty key is a bare 400 (3.3)."""
+        return self.at_least("2025.12")
+
+    @property
+    def app_password_null_expires_fails(self):
+        """`expires: null` on an app_password token was a 500 through 2025.12.2 (fixed in 2025.12.3 and 2026.2.0,
+        #19913; 3.2). Release 2025.12 is emulated as its first patches here."""
+        return not self.at_least("2026.2")
+
+    @property
+    def validated_service_account(self):
+        """POST /core/users/service_account/ validates its body (UserServiceAccountSerializer) from 2025.10;
+        before, it reads request.data raw (section 4)."""
+        return self.at_least("2025.10")
+
+    @property
+    def recovery_body(self):
+        """2026.2: recovery takes {token_duration?}, recovery_email {email_stage, token_duration?} as JSON, and the
+        recovery token's expiry is reset on every call (section 5)."""
+        return self.at_least("2026.2")
 
     def page_sizes(self):
         """(default, maximum); before 2025.12 DRF's PAGE_SIZE applied with no cap."""
