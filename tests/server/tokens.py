@@ -341,7 +341,7 @@ def create_service_account(call):
     data = call.data("UserServiceAccountRequest")
     if call.version.validated_service_account:
         request = _validated_service_account(call.store, data)
-        _refuse_clashes(call, request, lambda: ALREADY_EXISTS)
+        _refuse_clashes(call, request, lambda _kind: ALREADY_EXISTS)
     else:
         request = _raw_service_account(data)
         _refuse_clashes(call, request, _raw_clash_text)
