@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: akops.authentik contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read many users and groups with few requests, for the bulk module. No Ansible here."""
+"""Read many users, and the groups and roles they name, with few requests, for the bulk module. No Ansible here."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -56,18 +56,39 @@ def groups_seen(users):
     return dict((group["name"], group) for group in by_uuid.values()), by_uuid
 
 
+def roles_seen(users):
+    """({name: role}, {uuid: role}) for the roles that the users read hold directly (roles_obj). Role names are
+    unique in every release, so a name seen here needs no lookup."""
+    by_uuid = {}
+    for user in users:
+        for role in user.get("roles_obj") or []:
+            by_uuid[role["pk"]] = role
+    return dict((role["name"], role) for role in by_uuid.values()), by_uuid
+
+
 def resolve_group_entries(client, wanted, users):
     """{entry: group} for the group names or UUIDs that `wanted` ([(username, [entries])]) names: from the users
     already read where possible, else one lookup per distinct entry. An unknown group fails here, before any write,
     naming the first entry of the list that asks for it."""
     by_name, by_uuid = groups_seen(users)
+    return _resolve_entries(wanted, by_name, by_uuid, lambda entry: resources.require_group(client, entry))
+
+
+def resolve_role_entries(client, wanted, users):
+    """{entry: role} for the role names or UUIDs that `wanted` ([(username, [entries])]) names, as
+    resolve_group_entries does for groups: each distinct entry at most once."""
+    by_name, by_uuid = roles_seen(users)
+    return _resolve_entries(wanted, by_name, by_uuid, lambda entry: resources.require_role(client, entry))
+
+
+def _resolve_entries(wanted, by_name, by_uuid, require):
     resolved = {}
     for username, entries in wanted:
         for entry in entries:
             if entry in resolved:
                 continue
             try:
-                resolved[entry] = by_uuid.get(entry) or by_name.get(entry) or resources.require_group(client, entry)
+                resolved[entry] = by_uuid.get(entry) or by_name.get(entry) or require(entry)
             except NotFoundError as error:
                 error.note(entry_named(username))
                 raise

@@ -26,9 +26,16 @@ from ansible_collections.akops.authentik.plugins.module_utils.compare import (
 )
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.plan import Plan, plan_delete, plan_diff, write_action
+from ansible_collections.akops.authentik.plugins.module_utils.roles import (
+    HELD_ROLE_RULES,
+    normalize_role_references,
+    role_names,
+    roles_obj,
+    target_roles,
+)
 
 SCALARS = ("name", "is_superuser")
-MANAGED = SCALARS + ("parent", "attributes", "users")
+MANAGED = SCALARS + ("parent", "attributes", "users", "roles")
 PARTIAL_USER_KEYS = ("pk", "username", "name", "is_active", "last_login", "email", "attributes", "uid")
 RELATED_GROUP_KEYS = ("pk", "name", "is_superuser", "attributes")
 MODES = ("add", "remove", "exact")
@@ -50,6 +57,8 @@ def normalize_group_params(params):
         result["pk"] = canonical_uuid(result["pk"].strip())
     if isinstance(result.get("users"), list):
         result["users"] = [entry.strip() if isinstance(entry, str) else entry for entry in result["users"]]
+    if "roles" in result:
+        result["roles"] = normalize_role_references(result["roles"])
     return result
 
 
@@ -86,6 +95,7 @@ GROUP_RULES = (
     ("attributes_mode", check.choice(("merge", "replace"))),
     ("users", check.list_of(_member_problem, "usernames or user pks")),
     ("users_mode", check.choice(MODES)),
+) + HELD_ROLE_RULES + (
     ("allow_self_lockout", check.boolean),
 )
 
@@ -154,21 +164,24 @@ def _same_parent(current, desired):
     return current == desired
 
 
-def build_group_patch(group, scalars, attributes=None, parent=None, manage_parent=False):
-    """The minimal PATCH body: scalar fields, attributes and parent(s) that differ. Members are not in it:
-    they change through add_user/remove_user, never through a set-replacing write."""
+def build_group_patch(group, scalars, attributes=None, parent=None, manage_parent=False, role_pks=None):
+    """The minimal PATCH body: scalar fields, attributes, parent(s) and roles that differ. Members are not in it:
+    they change through add_user/remove_user, never through a set-replacing write. Roles have no such calls, so
+    they are sent whole, and only when they differ: authentik replaces the set with what it is sent."""
     patch = dict((field, value) for field, value in scalars.items() if group.get(field) != value)
     if attributes is not None and attributes != (group.get("attributes") or {}):
         patch["attributes"] = attributes
     if manage_parent and not _same_parent(current_parent(group), parent):
         patch["parents" if isinstance(parent, list) else "parent"] = parent
+    if role_pks is not None and set(role_pks) != set(group.get("roles") or []):
+        patch["roles"] = sorted(role_pks)
     return patch
 
 
-def build_group_body(scalars, attributes, parent, manage_parent, member_pks):
+def build_group_body(scalars, attributes, parent, manage_parent, member_pks, role_pks=None):
     """POST body for a new group. A new group may get its members in the create itself: there is nothing to
     replace yet, so no add_user calls are needed."""
-    body = build_group_patch({}, scalars, attributes, parent, manage_parent)
+    body = build_group_patch({}, scalars, attributes, parent, manage_parent, role_pks)
     if member_pks:
         body["users"] = sorted(member_pks)
     return body
@@ -186,10 +199,14 @@ def membership_calls(current_pks, target_pks):
 # ---------------------------------------------------------------- prediction and diff
 
 
-def predict_group(group, patch, member_pks=None, member_info=None, group_info=None):
-    """What the server will hold after the PATCH and the membership calls (check mode's answer)."""
+def predict_group(group, patch, member_pks=None, member_info=None, group_info=None, role_info=None):
+    """What the server will hold after the PATCH and the membership calls (check mode's answer). `role_info` maps
+    role uuid -> name."""
     result = copy.deepcopy(group)
     result.update(copy.deepcopy(patch))
+    if "roles" in patch:
+        result["roles_obj"] = roles_obj(patch["roles"], role_info or {})
+        result["roles"] = [role["pk"] for role in result["roles_obj"]]
     if "parent" in patch:
         result["parent_name"] = _group_name(patch["parent"], group_info)
     if "parents" in patch and result.get("parents_obj") is not None:
@@ -202,7 +219,7 @@ def predict_group(group, patch, member_pks=None, member_info=None, group_info=No
     return result
 
 
-def new_group(body, member_info, group_info):
+def new_group(body, member_info, group_info, role_info=None):
     """What the server returns for a group created from `body` (authentik's defaults filled in)."""
     group = {"pk": None, "name": body["name"], "is_superuser": False, "attributes": {}, "users": [], "users_obj": []}
     if "parents" in body:
@@ -211,7 +228,7 @@ def new_group(body, member_info, group_info):
     elif "parent" in body:
         group["parent"] = None
     patch = dict((key, value) for key, value in body.items() if key != "users")
-    return predict_group(group, patch, body.get("users", []), member_info, group_info)
+    return predict_group(group, patch, body.get("users", []), member_info, group_info, role_info)
 
 
 def _group_name(pk, group_info):
@@ -237,6 +254,8 @@ def group_view(group, managed, names=None):
     for field in managed:
         if field == "users":
             view["users"] = sorted(str(name) for name in current_members(group).values())
+        elif field == "roles":
+            view["roles"] = role_names(group)
         elif field == "parent":
             known = dict(names or {})
             known.update((pk, name) for pk, name in known_parents(group).items() if name != pk)
@@ -320,11 +339,12 @@ def _target_parent(params, group, resolved_parent):
 # ---------------------------------------------------------------- one task, one plan
 
 
-def plan_group(params, group, resolved_users, resolved_parent):
+def plan_group(params, group, resolved_users, resolved_parent, resolved_roles=None):
     """The Plan for what the task asks of one group (None when it does not exist); no I/O.
 
     `resolved_users` maps the entries named by members_needing_lookup() to user objects; `resolved_parent` is the
-    group named by parent_needing_lookup(), or None."""
+    group named by parent_needing_lookup(), or None; `resolved_roles` maps the entries named by
+    roles.roles_needing_lookup() to roles."""
     if params.get("state") == "absent":
         return plan_delete("group", group)
     if group is not None and resolved_parent is not None and resolved_parent["pk"] == group["pk"]:
@@ -333,19 +353,21 @@ def plan_group(params, group, resolved_users, resolved_parent):
                               % params["parent"])
     manage_parent, parent, group_info = _target_parent(params, group, resolved_parent)
     member_pks, member_info = _target_members(params, group or {}, resolved_users)
+    role_pks, role_info = target_roles(params, group, resolved_roles or {}, "group")
     attributes = None
     if params.get("attributes") is not None:
         attributes = desired_attributes((group or {}).get("attributes"), params["attributes"],
                                         params.get("attributes_mode") or "merge")
     if group is None:
-        body = build_group_body(group_scalars(params), attributes, parent, manage_parent, member_pks)
-        return Plan("group", "create", None, body, (), option_names(body), new_group(body, member_info, group_info))
-    patch = build_group_patch(group, group_scalars(params), attributes, parent, manage_parent)
+        body = build_group_body(group_scalars(params), attributes, parent, manage_parent, member_pks, role_pks)
+        return Plan("group", "create", None, body, (), option_names(body),
+                    new_group(body, member_info, group_info, role_info))
+    patch = build_group_patch(group, group_scalars(params), attributes, parent, manage_parent, role_pks)
     calls = membership_calls(group.get("users") or [], member_pks)
     members_after = member_pks if calls else None
     changed = option_names(patch) + (["users"] if calls else [])
     action = write_action(group, patch, calls)
-    predicted = predict_group(group, patch, members_after, member_info, group_info)
+    predicted = predict_group(group, patch, members_after, member_info, group_info, role_info)
     return Plan("group", action, group, patch if action != "none" else None, calls, changed, predicted)
 
 

@@ -69,6 +69,25 @@ def normalize_role_references(entries):
 
 
 ROLE_REFERENCES = check.list_of(check.reference, "role names or UUIDs")
+# The validation rules of the two options, for USER_RULES and GROUP_RULES.
+HELD_ROLE_RULES = (
+    ("roles", ROLE_REFERENCES),
+    ("roles_mode", check.choice(MODES)),
+)
+
+
+def role_option_spec():
+    """The argument spec of `roles` and `roles_mode`, shared by authentik_user, each entry of authentik_users and
+    authentik_group; a fresh copy each time, so no module can change another's."""
+    return dict(
+        roles=dict(type="list", elements="str"),
+        roles_mode=dict(type="str", default="add", choices=list(MODES)),
+    )
+
+
+def roles_requested(spec):
+    """Whether the task manages the roles of an object that is to exist."""
+    return spec.get("roles") is not None and spec.get("state") != "absent"
 
 
 def roles_needing_lookup(spec, holder):
@@ -108,6 +127,15 @@ def role_names(holder):
     return sorted(current_roles(holder).values())
 
 
+def user_roles_known(users):
+    """Whether users hold roles directly on this server, as the users read from it tell (a user object carries
+    `roles` from 2025.12 on), or None when no user was read."""
+    for user in users:
+        if user:
+            return "roles" in user
+    return None
+
+
 def refuse_user_roles(release_has_them, where=None):
     """Users of servers before 2025.12 cannot hold roles, and those servers drop the field without an error: a
     task that asked for them would report a change that never happened."""
@@ -119,6 +147,15 @@ def refuse_user_roles(release_has_them, where=None):
     if where:
         error.note(where)
     raise error
+
+
+def refuse_group_roles(group):
+    """Groups of servers without RBAC (before authentik 2023.10) carry no `roles`, and those servers drop the
+    field without an error: a task that asked for them would report a change that never happened."""
+    if group is None or "roles" in group:
+        return
+    raise ValidationError("Invalid roles: this server's groups hold no roles (RBAC roles exist from authentik "
+                          "2023.10 on; the server would ignore the field); nothing was changed")
 
 
 # ---------------------------------------------------------------- a role's permissions: parameters

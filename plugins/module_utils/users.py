@@ -28,6 +28,13 @@ from ansible_collections.akops.authentik.plugins.module_utils.instants import (
     same_instant,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.plan import Plan, plan_delete, plan_diff, write_action
+from ansible_collections.akops.authentik.plugins.module_utils.roles import (
+    HELD_ROLE_RULES,
+    normalize_role_references,
+    role_names,
+    roles_obj,
+    target_roles,
+)
 
 # Writable scalar fields of PATCH /core/users/{id}/ that the module manages option by option.
 SCALAR_FIELDS = ("username", "name", "email", "is_active", "path", "type", "last_login")
@@ -53,6 +60,8 @@ def normalize_user_params(params):
         result["uuid"] = canonical_uuid(result["uuid"].strip())
     if isinstance(result.get("groups"), list):
         result["groups"] = [canonical_reference(entry) for entry in result["groups"]]
+    if "roles" in result:
+        result["roles"] = normalize_role_references(result["roles"])
     return result
 
 
@@ -96,6 +105,7 @@ USER_RULES = (
     ("attributes_mode", check.choice(("merge", "replace"))),
     ("groups", check.list_of(check.reference, "group names or UUIDs")),
     ("groups_mode", check.choice(MODES)),
+) + HELD_ROLE_RULES + (
     ("password", _password_problem),
     ("update_password", check.choice(("on_create", "always"))),
     ("allow_self_lockout", check.boolean),
@@ -126,8 +136,9 @@ def user_scalars(params):
     return dict((field, params[field]) for field in SCALAR_FIELDS if params.get(field) is not None)
 
 
-def build_user_patch(user, scalars, attributes=None, group_pks=None):
-    """The minimal PATCH body: only the fields whose desired value differs from the current one."""
+def build_user_patch(user, scalars, attributes=None, group_pks=None, role_pks=None):
+    """The minimal PATCH body: only the fields whose desired value differs from the current one. Groups and roles,
+    when they differ, are sent whole: authentik replaces each set with what it is sent."""
     patch = dict(
         (field, value) for field, value in scalars.items() if not same_value(field, user.get(field), value)
     )
@@ -135,10 +146,12 @@ def build_user_patch(user, scalars, attributes=None, group_pks=None):
         patch["attributes"] = attributes
     if group_pks is not None and set(group_pks) != set(user.get("groups") or []):
         patch["groups"] = sorted(group_pks)
+    if role_pks is not None and set(role_pks) != set(user.get("roles") or []):
+        patch["roles"] = sorted(role_pks)
     return patch
 
 
-def build_user_body(scalars, attributes=None, group_pks=None):
+def build_user_body(scalars, attributes=None, group_pks=None, role_pks=None):
     """POST body for a new user. authentik requires `name` on create; it may be empty."""
     body = dict(scalars)
     body.setdefault("name", "")
@@ -146,20 +159,26 @@ def build_user_body(scalars, attributes=None, group_pks=None):
         body["attributes"] = attributes
     if group_pks:
         body["groups"] = sorted(group_pks)
+    if role_pks:
+        body["roles"] = sorted(role_pks)
     return body
 
 
 # ---------------------------------------------------------------- prediction and diff
 
 
-def predict_user(user, patch, group_info):
-    """What the server will return after the PATCH (check mode's answer). `group_info` maps uuid -> group object."""
+def predict_user(user, patch, group_info, role_info=None):
+    """What the server will return after the PATCH (check mode's answer). `group_info` maps uuid -> group object,
+    `role_info` uuid -> role name."""
     result = copy.deepcopy(user)
     for field, value in patch.items():
         result[field] = format_instant(value) if field == "last_login" else copy.deepcopy(value)
     if "groups" in patch:
         result["groups_obj"] = [_partial_group(pk, group_info) for pk in patch["groups"]]
         result["is_superuser"] = predicted_superuser(user, result["groups_obj"])
+    if "roles" in patch:
+        result["roles_obj"] = roles_obj(patch["roles"], role_info or {})
+        result["roles"] = [role["pk"] for role in result["roles_obj"]]
     return result
 
 
@@ -173,7 +192,7 @@ def predicted_superuser(user, new_groups):
     return bool(user.get("is_superuser")) and not explained
 
 
-def new_user(body, group_info):
+def new_user(body, group_info, role_info=None):
     """What the server will return after creating a user from `body` (authentik's defaults filled in)."""
     user = {
         "pk": None,
@@ -189,7 +208,7 @@ def new_user(body, group_info):
         "path": "users",
         "type": "internal",
     }
-    return predict_user(user, dict(body, groups=body.get("groups", [])), group_info)
+    return predict_user(user, dict(body, groups=body.get("groups", [])), group_info, role_info)
 
 
 def _partial_group(pk, group_info):
@@ -211,6 +230,8 @@ def user_view(user, managed, set_password=False):
     for field in managed:
         if field == "groups":
             view["groups"] = sorted(current_groups(user).values())
+        elif field == "roles":
+            view["roles"] = role_names(user)
         elif field == "last_login" and user.get(field):
             view[field] = format_instant(user[field])
         else:
@@ -223,7 +244,7 @@ def user_view(user, managed, set_password=False):
 def user_managed_fields(params):
     """The fields a task manages, in display order."""
     fields = [field for field in SCALAR_FIELDS if params.get(field) is not None]
-    fields += [field for field in ("attributes", "groups") if params.get(field) is not None]
+    fields += [field for field in ("attributes", "groups", "roles") if params.get(field) is not None]
     return fields
 
 
@@ -245,25 +266,28 @@ def groups_needing_lookup(spec, user):
     return entries_to_resolve(spec["groups"], current_groups(user or {}), spec.get("groups_mode") or "add")
 
 
-def plan_user(spec, user, resolved):
+def plan_user(spec, user, resolved, resolved_roles=None):
     """The Plan for what one spec asks of one user (None when it does not exist); no I/O.
 
-    `resolved` maps the entries named by groups_needing_lookup() to group objects."""
+    `resolved` maps the entries named by groups_needing_lookup() to group objects, `resolved_roles` those named by
+    roles.roles_needing_lookup() to roles. Whether the server can hold roles on users is the caller's to check
+    (roles.refuse_user_roles)."""
     if spec.get("state") == "absent":
         return plan_delete("user", user)
     group_pks, group_info = _target_groups(spec, user or {}, resolved)
+    role_pks, role_info = target_roles(spec, user, resolved_roles or {}, "user")
     attributes = None
     if spec.get("attributes") is not None:
         current = (user or {}).get("attributes")
         attributes = desired_attributes(current, spec["attributes"], spec.get("attributes_mode") or "merge")
     if user is None:
-        body = build_user_body(user_scalars(spec), attributes, group_pks)
+        body = build_user_body(user_scalars(spec), attributes, group_pks, role_pks)
         calls = (("set_password", None),) if spec.get("password") is not None else ()
-        return _plan(None, body, calls, new_user(body, group_info))
-    patch = build_user_patch(user, user_scalars(spec), attributes, group_pks)
+        return _plan(None, body, calls, new_user(body, group_info, role_info))
+    patch = build_user_patch(user, user_scalars(spec), attributes, group_pks, role_pks)
     always = spec.get("password") is not None and spec.get("update_password") == "always"
     calls = (("set_password", None),) if always else ()
-    return _plan(user, patch, calls, predict_user(user, patch, group_info))
+    return _plan(user, patch, calls, predict_user(user, patch, group_info, role_info))
 
 
 def _plan(user, body, calls, predicted):

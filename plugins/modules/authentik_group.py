@@ -13,9 +13,9 @@ short_description: Manage a group in authentik
 version_added: 0.1.0
 description:
   - Create, update or delete one authentik group, and manage its direct members.
-  - The module reads the group once and compares it with the requested options. Field changes go out as one
-    partial update (C(PATCH)) with only the differing keys; membership changes use C(add_user) and C(remove_user),
-    never a write that replaces the whole member list. An up-to-date group costs one request.
+  - The module reads the group once and compares it with the requested options. Field changes (roles included)
+    go out as one partial update (C(PATCH)) with only the differing keys; membership changes use C(add_user) and
+    C(remove_user), never a write that replaces the whole member list. An up-to-date group costs one request.
 author:
   - akops maintainers (@akops)
 extends_documentation_fragment:
@@ -84,6 +84,30 @@ options:
     type: str
     choices: [add, remove, exact]
     default: add
+  roles:
+    description:
+      - RBAC role names or role UUIDs that the group holds; its members get the roles' permissions. See
+        O(roles_mode).
+      - An entry written as a UUID (8-4-4-4-12 hexadecimal digits, any letter case) is taken as the role's UUID;
+        every other entry is a name, matched exactly.
+      - Names are looked up only when the group's roles must change; an unknown role fails the task before
+        anything is written.
+      - Before authentik 2025.12 a role can belong to one group only; giving a group a role that another group
+        already has then fails with the server's error, and nothing is written.
+    type: list
+    elements: str
+  roles_mode:
+    description:
+      - V(add) ensures the group holds O(roles) and keeps its other roles.
+      - V(remove) ensures the group does not hold O(roles); roles it does not hold are ignored, and nothing is
+        looked up.
+      - V(exact) makes the group's roles exactly O(roles), except that the group's own managed role
+        C(ak-managed-role--group-<pk>) (authentik 2025.12 and later) stays even when the list does not name it, as
+        O(attributes_mode=merge) keeps authentik's own keys. authentik keeps in it the permissions it grants on
+        the group's behalf; name it with V(remove) to take it away.
+    type: str
+    choices: [add, remove, exact]
+    default: add
   allow_self_lockout:
     description:
       - The module refuses changes that would cut off the API token it runs with, since the task would lock itself
@@ -96,7 +120,8 @@ options:
     default: false
 notes:
   - Uses C(GET /core/groups/?name=), C(POST /core/groups/), C(PATCH /core/groups/{uuid}/),
-    C(DELETE /core/groups/{uuid}/) and C(POST /core/groups/{uuid}/add_user/) or C(remove_user/).
+    C(DELETE /core/groups/{uuid}/) and C(POST /core/groups/{uuid}/add_user/) or C(remove_user/). Role names are
+    looked up with C(GET /rbac/roles/?name=).
 seealso:
   - module: akops.authentik.authentik_group_info
   - module: akops.authentik.authentik_user
@@ -124,6 +149,25 @@ EXAMPLES = r"""
   akops.authentik.authentik_group:
     name: oncall
     parent: engineering
+
+- name: Ensure the roles that the groups below hold exist
+  akops.authentik.authentik_role:
+    name: "{{ item }}"
+  loop:
+    - engineering-readers
+    - oncall-responders
+
+- name: Give a group a role; its members get the role's permissions
+  akops.authentik.authentik_group:
+    name: oncall
+    roles:
+      - oncall-responders
+
+- name: Make the group's roles exactly these; its own managed role stays
+  akops.authentik.authentik_group:
+    name: engineering
+    roles: [engineering-readers]
+    roles_mode: exact
 
 - name: Make the members exactly this list
   akops.authentik.authentik_group:
@@ -157,6 +201,7 @@ group:
     is_superuser: false
     parents: []
     users: [42]
+    roles: [0d5e7c1a-9b3f-4c2e-8a61-5f4b2c9e7d30]
     attributes: {cost_center: "4711"}
 changed_fields:
   description: Names of the fields the task changed (or would change in check mode); C(users) for membership.
@@ -165,7 +210,8 @@ changed_fields:
   elements: str
   sample: [attributes, users]
 diff:
-  description: The managed fields before and after; members as sorted usernames, the parent by name.
+  description: The managed fields before and after; members as sorted usernames, roles as sorted names, the parent
+    by name.
   returned: always
   type: dict
 """
@@ -186,6 +232,12 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
     AuthentikModule,
     connection_argument_spec,
     run_module,
+)
+from ansible_collections.akops.authentik.plugins.module_utils.roles import (
+    refuse_group_roles,
+    role_option_spec,
+    roles_needing_lookup,
+    roles_requested,
 )
 
 
@@ -212,11 +264,12 @@ def refuse_taken_name(client, params, group):
 
 
 def lookups(client, params, group):
-    """The server lookups a change needs, and only those: members and a parent that are not already known."""
+    """The server lookups a change needs, and only those: members, a parent and roles that are not already known."""
     users = resources.resolve_users(client, members_needing_lookup(params, group))
     parent_entry = parent_needing_lookup(params, group)
     parent = resources.require_group(client, parent_entry) if parent_entry else None
-    return users, parent
+    roles = resources.resolve_roles(client, roles_needing_lookup(params, group))
+    return users, parent, roles
 
 
 def run(module, client):
@@ -225,8 +278,10 @@ def run(module, client):
     validate_group_params(params)
     group = find_selected_group(client, params)
     refuse_taken_name(client, params, group)
-    users, parent = lookups(client, params, group)
-    plan = plan_group(params, group, users, parent)
+    if roles_requested(params):
+        refuse_group_roles(group)
+    users, parent, roles = lookups(client, params, group)
+    plan = plan_group(params, group, users, parent, roles)
     if not params["allow_self_lockout"]:
         guard_self_lockout(client, [plan])
     after = apply_plan(client, plan, module.check_mode)
@@ -248,6 +303,7 @@ def argument_spec():
         users_mode=dict(type="str", default="add", choices=["add", "remove", "exact"]),
         allow_self_lockout=dict(type="bool", default=False),
     )
+    spec.update(role_option_spec())
     return spec
 
 

@@ -105,6 +105,32 @@ options:
     type: str
     choices: [add, remove, exact]
     default: add
+  roles:
+    description:
+      - RBAC role names or role UUIDs that the user holds directly (authentik 2025.12 and later). See O(roles_mode).
+      - An entry written as a UUID (8-4-4-4-12 hexadecimal digits, any letter case) is taken as the role's UUID;
+        every other entry is a name, matched exactly.
+      - Names are looked up only when the user's roles must change; an unknown role fails the task before anything
+        is written.
+      - The roles go in the same single write as the other fields.
+      - Servers before authentik 2025.12 cannot give users roles directly (only through groups, see
+        M(akops.authentik.authentik_group)) and would ignore the field, so the task fails there, before any write
+        and in check mode too. To tell, the module reads the user; when it is about to create the user, it asks
+        C(GET /core/users/me/) instead.
+    type: list
+    elements: str
+  roles_mode:
+    description:
+      - V(add) ensures the user holds O(roles) and keeps its other roles.
+      - V(remove) ensures the user does not hold O(roles); roles the user does not hold are ignored, and nothing is
+        looked up.
+      - V(exact) makes the user's direct roles exactly O(roles), except that the user's own managed role
+        C(ak-managed-role--user-<pk>) stays even when the list does not name it, as O(attributes_mode=merge) keeps
+        authentik's own keys. authentik keeps in it the permissions it grants on the user's behalf (on the tokens
+        the user creates, for example); name it with V(remove) to take it away.
+    type: str
+    choices: [add, remove, exact]
+    default: add
   password:
     description:
       - The password to set, through C(POST /core/users/{pk}/set_password/). See O(update_password).
@@ -133,7 +159,7 @@ options:
 notes:
   - Uses C(GET /core/users/?username=), C(POST /core/users/), C(PATCH /core/users/{pk}/),
     C(DELETE /core/users/{pk}/) and C(POST /core/users/{pk}/set_password/); never C(PUT), which would clear
-    group memberships that are not sent.
+    group memberships and roles that are not sent. Role names are looked up with C(GET /rbac/roles/?name=).
 seealso:
   - name: authentik users API
     description: The API the module talks to.
@@ -177,6 +203,31 @@ EXAMPLES = r"""
       - engineering
       - oncall
     groups_mode: exact
+
+- name: Ensure the roles that the user below holds exist
+  akops.authentik.authentik_role:
+    name: "{{ item }}"
+  loop:
+    - helpdesk
+    - auditors
+
+- name: Give a user a role directly (authentik 2025.12 and later)
+  akops.authentik.authentik_user:
+    username: jdoe
+    roles:
+      - helpdesk
+
+- name: Make the user's roles exactly these; its own managed role stays
+  akops.authentik.authentik_user:
+    username: jdoe
+    roles: [auditors]
+    roles_mode: exact
+
+- name: Take a role away
+  akops.authentik.authentik_user:
+    username: jdoe
+    roles: [auditors]
+    roles_mode: remove
 
 - name: Remove an attribute key and keep the others
   akops.authentik.authentik_user:
@@ -222,6 +273,7 @@ user:
     - The user as the server returned it after the change, or as found when nothing changed.
     - In check mode, the user as the server would return it.
     - Empty after O(state=absent).
+    - The user's direct roles are in C(roles) and C(roles_obj), from authentik 2025.12 on.
   returned: always
   type: dict
   sample:
@@ -236,6 +288,10 @@ user:
     groups_obj:
       - pk: 4b1cf5c2-6a52-4f0e-9a4e-0d7b0a7b2b11
         name: engineering
+    roles: [0d5e7c1a-9b3f-4c2e-8a61-5f4b2c9e7d30]
+    roles_obj:
+      - pk: 0d5e7c1a-9b3f-4c2e-8a61-5f4b2c9e7d30
+        name: helpdesk
     attributes:
       team: platform
 changed_fields:
@@ -245,7 +301,7 @@ changed_fields:
   elements: str
   sample: [email, groups]
 diff:
-  description: The managed fields before and after, groups as sorted names; the password as C(********).
+  description: The managed fields before and after, groups and roles as sorted names; the password as C(********).
   returned: always
   type: dict
   sample:
@@ -261,6 +317,13 @@ from ansible_collections.akops.authentik.plugins.module_utils.module import (
     connection_argument_spec,
     run_module,
     user_option_spec,
+)
+from ansible_collections.akops.authentik.plugins.module_utils.roles import (
+    refuse_user_roles,
+    role_option_spec,
+    roles_needing_lookup,
+    roles_requested,
+    user_roles_known,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     groups_needing_lookup,
@@ -292,14 +355,25 @@ def refuse_taken_username(client, params, user):
                               "would fail, so nothing was changed" % (wanted, holder["pk"], user["username"]))
 
 
+def refuse_roles_the_server_would_ignore(client, params, user):
+    """Roles on a server that cannot hold them on users fail here, in check mode too. The user read tells which
+    release answers; only a user about to be created costs one more request (GET /core/users/me/)."""
+    if not roles_requested(params):
+        return
+    known = user_roles_known([user])
+    refuse_user_roles(known if known is not None else resources.server_has_user_roles(client))
+
+
 def run(module, client):
     """One lookup, the lookups a change needs, one plan, then at most one write (plus set_password)."""
     params = normalize_user_params(module.params)
     validate_user_params(params)
     user = find_selected_user(client, params)
     refuse_taken_username(client, params, user)
+    refuse_roles_the_server_would_ignore(client, params, user)
     resolved = resources.resolve_groups(client, groups_needing_lookup(params, user))
-    plan = plan_user(params, user, resolved)
+    resolved_roles = resources.resolve_roles(client, roles_needing_lookup(params, user))
+    plan = plan_user(params, user, resolved, resolved_roles)
     if not params["allow_self_lockout"]:
         guard_self_lockout(client, [plan])
     after = apply_plan(client, plan, module.check_mode, {"password": params["password"]})
@@ -310,6 +384,7 @@ def run(module, client):
 def argument_spec():
     spec = connection_argument_spec()
     spec.update(user_option_spec())
+    spec.update(role_option_spec())
     spec.update(
         pk=dict(type="int"),
         uuid=dict(type="str"),

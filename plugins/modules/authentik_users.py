@@ -15,8 +15,8 @@ description:
   - Brings a whole list of users to the requested state in one module run, with the same options and semantics
     as M(akops.authentik.authentik_user) for each entry.
   - Reads the directory with as few list requests as possible (whole pages, or exact lookups when the list is
-    small next to the directory), resolves each group name once, and sends one write per user that differs.
-    Users that are already up to date cost no request of their own.
+    small next to the directory), resolves each group and role name once, and sends one write per user that
+    differs. Users that are already up to date cost no request of their own.
   - Optionally deactivates or deletes the users of a scope that the list does not name (O(purge)).
   - With C(--check --diff) it is a drift audit of the whole list, with one diff per user that would change.
 author:
@@ -76,6 +76,22 @@ options:
         elements: str
       groups_mode:
         description: V(add), V(remove) or V(exact) membership.
+        type: str
+        choices: [add, remove, exact]
+        default: add
+      roles:
+        description:
+          - RBAC role names or UUIDs the user holds directly, applied as O(users[].roles_mode) says (authentik
+            2025.12 and later; on older servers a list that asks for roles fails before any write).
+          - Each role is looked up at most once for the whole list, and only when some user's roles must change
+            and no user read already holds it.
+        type: list
+        elements: str
+      roles_mode:
+        description:
+          - V(add), V(remove) or V(exact), as for M(akops.authentik.authentik_user).
+          - V(exact) keeps the user's own managed role C(ak-managed-role--user-<pk>) even when the list does not
+            name it, as attributes merging keeps authentik's own keys; V(remove) takes it away when it is named.
         type: str
         choices: [add, remove, exact]
         default: add
@@ -156,6 +172,10 @@ EXAMPLES = r"""
     - engineering
     - oncall
 
+- name: Ensure the role that a user below holds exists
+  akops.authentik.authentik_role:
+    name: helpdesk
+
 - name: Converge the engineering team
   akops.authentik.authentik_users:
     users:
@@ -163,6 +183,7 @@ EXAMPLES = r"""
         name: Jane Doe
         email: jdoe@example.com
         groups: [engineering]
+        roles: [helpdesk]  # authentik 2025.12 and later
       - username: asmith
         name: Al Smith
         email: al@example.com
@@ -228,8 +249,16 @@ from ansible_collections.akops.authentik.plugins.module_utils.purge import (
     normalize_scope,
     purge_specs,
 )
+from ansible_collections.akops.authentik.plugins.module_utils.roles import (
+    refuse_user_roles,
+    role_option_spec,
+    roles_needing_lookup,
+    roles_requested,
+    user_roles_known,
+)
 from ansible_collections.akops.authentik.plugins.module_utils.users import (
     USER_TYPES,
+    entry_named,
     groups_needing_lookup,
     normalize_user_params,
     plan_user,
@@ -255,8 +284,23 @@ def validate_task(params):
     return specs, scope
 
 
+def refuse_roles_the_server_would_ignore(client, specs, users):
+    """A list that gives users roles fails before any write, in check mode too, on a server that cannot hold them.
+    The users read tell which release answers; only an empty directory costs a request (GET /core/users/me/)."""
+    asking = [spec["username"] for spec in specs if roles_requested(spec)]
+    if not asking:
+        return
+    known = user_roles_known(users)
+    refuse_user_roles(known if known is not None else resources.server_has_user_roles(client), entry_named(asking[0]))
+
+
+def lookups_wanted(specs, users, needing_lookup):
+    """[(username, [entries])]: what each spec needs looked up, given the user read for it."""
+    return [(spec["username"], needing_lookup(spec, users.get(spec["username"]))) for spec in specs]
+
+
 def plan_all(client, params):
-    """(specs, plans) for the list and the purge, after reading the directory and resolving groups."""
+    """(specs, plans) for the list and the purge, after reading the directory and resolving groups and roles."""
     specs, scope = validate_task(params)
     users = directory.read_users(client, [spec["username"] for spec in specs], params["page_size"],
                                  everything=scope is not None)
@@ -265,9 +309,12 @@ def plan_all(client, params):
     if scope is not None:
         owner = resources.token_owner(client)
         specs = specs + purge_specs(users, specs, scope, params["purge_action"], owner["pk"])
-    wanted = [(spec["username"], groups_needing_lookup(spec, users.get(spec["username"]))) for spec in specs]
-    resolved = directory.resolve_group_entries(client, wanted, users.values())
-    plans = [plan_user(spec, users.get(spec["username"]), resolved) for spec in specs]
+    refuse_roles_the_server_would_ignore(client, specs, users.values())
+    resolved = directory.resolve_group_entries(client, lookups_wanted(specs, users, groups_needing_lookup),
+                                               users.values())
+    resolved_roles = directory.resolve_role_entries(client, lookups_wanted(specs, users, roles_needing_lookup),
+                                                    users.values())
+    plans = [plan_user(spec, users.get(spec["username"]), resolved, resolved_roles) for spec in specs]
     if scope is not None:
         check_purge_limit(plans[listed:], params["purge_limit"], params["purge_action"])
     if not params["allow_self_lockout"]:
@@ -341,6 +388,7 @@ def report(specs, plans, outcomes, listed):
 def argument_spec():
     spec = connection_argument_spec()
     entry = user_option_spec()
+    entry.update(role_option_spec())
     entry["username"]["required"] = True
     spec.update(
         users=dict(type="list", elements="dict", required=True, options=entry),

@@ -1,7 +1,11 @@
 """Hypothesis strategies shared by the tests of plugins/module_utils."""
 
+import uuid
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from ansible_collections.akops.authentik.plugins.module_utils.compare import is_uuid_reference
 
 # The properties that ask the Django oracle: many examples, each a round trip to its subprocess.
 ORACLE_SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -42,3 +46,42 @@ def mutations(draw, base, character, most):
         else:
             text = text[:index] + draw(character) + text[index + 1:]
     return text
+
+
+# ---------------------------------------------------------------- roles held by users and groups
+
+# The roles the properties of users and groups draw from: three ordinary ones, and the managed roles of user 7 and
+# of group ...01f4 (the user and the group that conftest's builders and the tests' server objects describe).
+USER_PK = 7
+GROUP_PK = str(uuid.UUID(int=500))
+ROLE_NAMES = dict((str(uuid.UUID(int=200 + number)), name) for number, name in enumerate(
+    ["readers", "writers", "Auditors", "ak-managed-role--user-%d" % USER_PK, "ak-managed-role--group-%s" % GROUP_PK],
+    start=1))
+ROLE_PKS = sorted(ROLE_NAMES)
+ROLES_BY_ENTRY = dict((pk, {"pk": pk, "name": name}) for pk, name in ROLE_NAMES.items())
+ROLES_BY_ENTRY.update((name, {"pk": pk, "name": name}) for pk, name in ROLE_NAMES.items())
+
+
+def held_roles():
+    """{"roles": [uuid], "roles_obj": [Role] or None} of a user or group, as authentik sends them."""
+    return st.lists(st.sampled_from(ROLE_PKS), unique=True, max_size=4).flatmap(lambda pks: st.sampled_from([
+        {"roles": pks, "roles_obj": [ROLES_BY_ENTRY[pk] for pk in pks]},
+        {"roles": pks, "roles_obj": None},
+    ]))
+
+
+def role_entries():
+    """A task's `roles`: names, UUIDs (some in upper case), names with spaces around them."""
+    return st.lists(st.sampled_from(sorted(ROLE_NAMES.values()) + ROLE_PKS[:2]
+                                    + [ROLE_PKS[2].upper(), " readers "]), max_size=4)
+
+
+def resolve_roles(entries):
+    """{entry: role} as resources.resolve_roles answers for entries of role_entries() once normalized; a name that
+    is not in the table is a role of that name with a fresh UUID."""
+    return dict((entry, ROLES_BY_ENTRY.get(entry) or {"pk": _pk_for(entry, index), "name": entry})
+                for index, entry in enumerate(entries))
+
+
+def _pk_for(entry, index):
+    return entry if is_uuid_reference(entry) else str(uuid.UUID(int=900 + index))

@@ -7,10 +7,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.akops.authentik.plugins.module_utils import groups
+from ansible_collections.akops.authentik.plugins.module_utils import groups, roles
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.plan import Plan
-from tests.unit.plugins.module_utils.strategies import anything
+from tests.unit.plugins.module_utils.strategies import (
+    ROLES_BY_ENTRY,
+    anything,
+    held_roles,
+    resolve_roles,
+    role_entries,
+)
 
 SHAPES = ("parents", "parent")
 P1, P2, P3 = (str(uuid.UUID(int=n)) for n in (101, 102, 103))
@@ -52,13 +58,14 @@ USERS_BY_ENTRY.update((pk, directory_user(pk)) for pk in range(1, 6))
 
 
 def lookups(params, group, shape):
-    """The lookups authentik_group makes for a plan: (resolved users, resolved parent or None)."""
+    """The lookups authentik_group makes for a plan: (resolved users, resolved parent or None, resolved roles)."""
     resolved_users = dict((entry, USERS_BY_ENTRY[entry]) for entry in groups.members_needing_lookup(params, group))
+    resolved_roles = resolve_roles(roles.roles_needing_lookup(params, group))
     entry = groups.parent_needing_lookup(params, group)
     if entry is None:
-        return resolved_users, None
+        return resolved_users, None, resolved_roles
     pk = entry if entry in PARENT_NAMES else next(pk for pk, name in PARENT_NAMES.items() if name == entry)
-    return resolved_users, parent_group(pk, shape)
+    return resolved_users, parent_group(pk, shape), resolved_roles
 
 
 def plan_for(params, group, shape="parents"):
@@ -388,7 +395,7 @@ def current_groups(draw, make_group):
     users = draw(member_pks)
     group = make_group(shape, parents=[(pk, PARENT_NAMES[pk]) for pk in parents], users=users,
                        users_obj=draw(st.sampled_from([[partial_user(pk) for pk in users], None])),
-                       attributes=draw(json_objects), is_superuser=draw(st.booleans()))
+                       attributes=draw(json_objects), is_superuser=draw(st.booleans()), **draw(held_roles()))
     if shape == "parents" and draw(st.booleans()):
         group["parents_obj"] = None  # authentik answers null where it was not asked to include them
     return shape, group
@@ -402,6 +409,8 @@ group_params = st.fixed_dictionaries({}, optional={
     "users": member_entries,
     "users_mode": st.sampled_from(groups.MODES),
     "parent": parent_entries,
+    "roles": role_entries(),
+    "roles_mode": st.sampled_from(groups.MODES),
 })
 
 
@@ -433,6 +442,9 @@ PLAUSIBLE = {
     "attributes_mode": st.sampled_from(["merge", "replace"]),
     "users": member_entries,
     "users_mode": st.sampled_from(groups.MODES),
+    "roles": st.lists(st.sampled_from(["readers", " writers ", str(uuid.UUID(int=201)).upper(), "new role",
+                                       "ak-managed-role--group-%s" % uuid.UUID(int=500)]), max_size=3),
+    "roles_mode": st.sampled_from(groups.MODES),
     "allow_self_lockout": st.booleans(),
 }
 assert set(PLAUSIBLE) == set(GROUP_OPTIONS), "a rule of GROUP_RULES has no plausible values here"
@@ -448,7 +460,7 @@ def fake_lookups(params, group, shape):
         resolved[entry] = dict(directory_user(1), pk=pk, username=entry if isinstance(entry, str) else "u%d" % index)
     entry = groups.parent_needing_lookup(params, group)
     parent = dict(parent_group(P3, shape), name=entry) if entry else None
-    return resolved, parent
+    return resolved, parent, resolve_roles(roles.roles_needing_lookup(params, group))
 
 
 def plan_or_refusal(params, group, shape):
@@ -465,7 +477,9 @@ def plan_or_refusal(params, group, shape):
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=any_group_params, shape=st.sampled_from(SHAPES))
 def test_any_group_params_give_a_plan_or_a_validation_error(make_group, params, shape):
-    group = team(make_group, shape, parent=P1, users=[1, 2], attributes={"a": {"b": 1}})
+    held = [ROLES_BY_ENTRY["readers"], ROLES_BY_ENTRY["ak-managed-role--group-%s" % uuid.UUID(int=500)]]
+    group = team(make_group, shape, parent=P1, users=[1, 2], attributes={"a": {"b": 1}},
+                 roles=[role["pk"] for role in held], roles_obj=held)
     plan = plan_or_refusal(params, group, shape)
     assert plan is None or isinstance(plan, Plan)
     # A group that does not exist is created by name only; authentik_group refuses the rest before planning.

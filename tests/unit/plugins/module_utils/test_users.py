@@ -10,10 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.akops.authentik.plugins.module_utils import compare, resources, users
+from ansible_collections.akops.authentik.plugins.module_utils import compare, resources, roles, users
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.plan import Plan
-from tests.unit.plugins.module_utils.strategies import anything
+from tests.unit.plugins.module_utils.strategies import (
+    ROLES_BY_ENTRY,
+    anything,
+    held_roles,
+    resolve_roles,
+    role_entries,
+)
 
 GROUP_PKS = [str(uuid.UUID(int=n)) for n in range(1, 6)]
 GROUP_INFO = dict((pk, {"pk": pk, "num_pk": n, "name": "g%d" % n, "is_superuser": n == 5, "attributes": {}})
@@ -391,19 +397,28 @@ specs = st.fixed_dictionaries({}, optional={
     "attributes_mode": attribute_modes,
     "groups": st.lists(st.sampled_from(["g1", "g2", "g3", "g4", "g5", G1, G4.upper()]), max_size=4),
     "groups_mode": modes,
+    "roles": role_entries(),
+    "roles_mode": modes,
     "password": st.just("pw"),
 })
 
 
+def plan_with_lookups(spec, user):
+    return users.plan_user(spec, user, resolved_groups(*users.groups_needing_lookup(spec, user)),
+                           resolve_roles(roles.roles_needing_lookup(spec, user)))
+
+
 @settings(max_examples=150, deadline=None)
-@given(spec=specs, current_groups=group_sets, current_attrs=json_objects, exists=st.booleans())
-def test_planning_again_from_the_prediction_changes_nothing(spec, current_groups, current_attrs, exists):
+@given(spec=specs, current_groups=group_sets, current_roles=held_roles(), current_attrs=json_objects,
+       exists=st.booleans())
+def test_planning_again_from_the_prediction_changes_nothing(spec, current_groups, current_roles, current_attrs,
+                                                            exists):
     """Once a plan is carried out, the same task plans no change (unless it sets the password every time)."""
     spec = users.normalize_user_params(dict(spec, username="jdoe"))
-    user = server_user(groups=current_groups, attributes=current_attrs) if exists else None
-    plan = users.plan_user(spec, user, resolved_groups(*users.groups_needing_lookup(spec, user)))
+    user = server_user(groups=current_groups, attributes=current_attrs, **current_roles) if exists else None
+    plan = plan_with_lookups(spec, user)
     predicted = dict(plan.predicted, pk=7) if plan.action == "create" else plan.predicted
-    again = users.plan_user(spec, predicted, resolved_groups(*users.groups_needing_lookup(spec, predicted)))
+    again = plan_with_lookups(spec, predicted)
     assert (again.action, again.body, again.calls, again.changed_fields) == ("none", None, (), [])
     assert again.predicted == predicted
 
@@ -502,6 +517,9 @@ PLAUSIBLE = {
     "attributes_mode": attribute_modes,
     "groups": st.lists(st.sampled_from(["g1", " g2 ", G1.upper(), "new group"]), max_size=3),
     "groups_mode": modes,
+    "roles": st.lists(st.sampled_from(["readers", " writers ", str(uuid.UUID(int=201)).upper(), "new role",
+                                       "ak-managed-role--user-7"]), max_size=3),
+    "roles_mode": modes,
     "password": st.sampled_from(["pw", " pw "]),
     "update_password": st.sampled_from(["on_create", "always"]),
     "allow_self_lockout": st.booleans(),
@@ -524,7 +542,8 @@ def plan_or_refusal(params, current):
         users.validate_user_params(params)
     except ValidationError:
         return None
-    plan = users.plan_user(params, current, fake_resolved_groups(users.groups_needing_lookup(params, current)))
+    plan = users.plan_user(params, current, fake_resolved_groups(users.groups_needing_lookup(params, current)),
+                           resolve_roles(roles.roles_needing_lookup(params, current)))
     users.user_diff(params, plan)
     return plan
 
@@ -532,7 +551,9 @@ def plan_or_refusal(params, current):
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=user_params)
 def test_any_user_params_give_a_plan_or_a_validation_error(params):
-    plan = plan_or_refusal(params, server_user(groups=[G1, G5], attributes={"a": {"b": 1}}))
+    held = [ROLES_BY_ENTRY["readers"], ROLES_BY_ENTRY["ak-managed-role--user-7"]]
+    plan = plan_or_refusal(params, server_user(groups=[G1, G5], attributes={"a": {"b": 1}},
+                                               roles=[role["pk"] for role in held], roles_obj=held))
     assert plan is None or isinstance(plan, Plan)
     # A user that does not exist is created by username only; authentik_user refuses the rest before planning.
     if params.get("username") is not None and params.get("pk") is None and params.get("uuid") is None:
@@ -583,6 +604,12 @@ def groups_on_server(authentik):
     return dict((group["pk"], group) for group in groups)
 
 
+@pytest.fixture
+def roles_on_server(authentik):
+    """{name: role} of three roles, r0 to r2."""
+    return dict((role["name"], role) for role in (authentik.add_role("r%d" % n) for n in range(3)))
+
+
 def comparable(user):
     user = dict((key, value) for key, value in user.items() if key not in SERVER_SET_ON_WRITE)
     user["groups"] = sorted(user["groups"])
@@ -604,20 +631,32 @@ server_scalars = st.fixed_dictionaries({}, optional={
 })
 
 
+role_sets = st.sets(st.sampled_from(["r0", "r1", "r2"]))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scalars=server_scalars, current_attrs=server_attributes, requested_attrs=server_attributes,
        attrs_mode=attribute_modes, start=st.sets(st.integers(0, 3)), requested=st.sets(st.integers(0, 3)),
-       mode=modes)
-def test_check_mode_prediction_equals_the_servers_answer(authentik, client, groups_on_server, scalars, current_attrs,
-                                                         requested_attrs, attrs_mode, start, requested, mode):
+       mode=modes, start_roles=role_sets, requested_roles=role_sets, roles_mode=modes, managed_role=st.booleans())
+def test_check_mode_prediction_equals_the_servers_answer(authentik, client, groups_on_server, roles_on_server, scalars,
+                                                         current_attrs, requested_attrs, attrs_mode, start, requested,
+                                                         mode, start_roles, requested_roles, roles_mode, managed_role):
     pks = sorted(groups_on_server)
     created = authentik.add_user(username="u%d" % next(names), name="N",
                                  attributes=compare.merge_patch({}, current_attrs), groups=[pks[n] for n in start])
+    for name in sorted(start_roles):
+        authentik.assign_role_to_user(created["pk"], name)
+    if managed_role:
+        authentik.managed_role(user_pk=created["pk"])
     current = resources.find_user(client, pk=created["pk"])
     spec = dict(scalars, attributes=requested_attrs, attributes_mode=attrs_mode,
-                groups=[pks[n] for n in requested], groups_mode=mode)
+                groups=[pks[n] for n in requested], groups_mode=mode, roles=sorted(requested_roles),
+                roles_mode=roles_mode)
     plan = users.plan_user(spec, current, dict((pk, groups_on_server[pk])
-                                               for pk in users.groups_needing_lookup(spec, current)))
+                                               for pk in users.groups_needing_lookup(spec, current)),
+                           dict((name, roles_on_server[name]) for name in roles.roles_needing_lookup(spec, current)))
+    if managed_role and roles_mode == "exact":
+        assert "ak-managed-role--user-%d" % created["pk"] in roles.role_names(plan.predicted)
     if plan.action == "none":
         assert plan.predicted == current
         return
