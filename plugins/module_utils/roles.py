@@ -189,10 +189,10 @@ def _object_pk_problem(model, object_pk):
     text = str(object_pk).strip()
     kind = OBJECT_MODELS.get(model.strip())
     if kind is None:
+        supported = ", ".join(sorted(OBJECT_MODELS))
         return ("permissions on single %s objects are not supported: the module cannot check that object %s "
                 "exists, and authentik grants a permission whose object it cannot find on every object of the "
-                "model instead; supported models: %s" % (model.strip(), check.short_repr(text),
-                                                        ", ".join(sorted(OBJECT_MODELS))))
+                "model instead; supported models: %s" % (model.strip(), check.short_repr(text), supported))
     if kind == "integer" and not (text.isdigit() and text.isascii() and 0 < int(text) <= check.INTEGER_MAX):
         return "object_pk for %s is the user pk, a positive integer; got %s" % (model.strip(), check.short_repr(object_pk))
     if kind == "uuid" and not is_uuid_reference(text):
@@ -285,24 +285,11 @@ def held_permissions(global_permissions, object_permissions):
     return keys
 
 
-def reads_needed(params):
-    """Which of the role's permission lists a task must read: ('global', 'object').
-
-    exact needs both; add and remove only the kinds they name, so a task about global permissions never pages
-    through object permissions (ten to a page)."""
+def permission_changes(held, params):
+    """(keys to assign, keys to unassign) for the mode; two empty sets when permissions are not managed or the
+    role is to be deleted."""
     requested = requested_permissions(params)
     if requested is None or params.get("state") == "absent":
-        return ()
-    if (params.get("permissions_mode") or "add") == "exact":
-        return ("global", "object")
-    kinds = set("global" if model is None else "object" for dummy, model, dummy_pk in requested)
-    return tuple(kind for kind in ("global", "object") if kind in kinds)
-
-
-def permission_changes(held, params):
-    """(keys to assign, keys to unassign) for the mode, or two empty sets when permissions are not managed."""
-    requested = requested_permissions(params)
-    if requested is None:
         return set(), set()
     target = target_set(held, requested, params.get("permissions_mode") or "add")
     return target - held, held - target
