@@ -406,3 +406,115 @@ def server_has_user_roles(client):
     answer = client.get(USERS + "me/")
     owner = answer.get("user") if isinstance(answer, dict) else None
     return isinstance(owner, dict) and "roles" in owner
+
+
+# ---------------------------------------------------------------- tokens, service accounts, recovery
+
+TOKENS = "/core/tokens/"
+SERVICE_ACCOUNTS = USERS + "service_account/"
+EMAIL_STAGES = "/stages/email/"
+
+
+def token_path(identifier):
+    # The identifier is a slug (letters, digits, - and _), so it is safe in a path once validated.
+    return "%s%s/" % (TOKENS, identifier)
+
+
+def checked_token(client, token):
+    """The token as authentik sends it (a UUID pk, its identifier, an integer owner), or an error naming api_url."""
+    if token is None or (isinstance(token, dict) and isinstance(token.get("identifier"), str)
+                         and isinstance(token.get("user"), int) and not isinstance(token.get("user"), bool)
+                         and isinstance(token.get("intent"), str)):
+        return token
+    raise AuthentikError("the answer from %s holds a token without identifier, user or intent, which authentik "
+                         "always sends; check api_url" % client.base_url)
+
+
+def find_token(client, identifier):
+    """The token with this identifier, or None. One request."""
+    return checked_token(client, get_or_none(client, token_path(identifier)))
+
+
+def create_token(client, body):
+    """POST the new token; after a transient failure, look it up before anything else (see _create_once)."""
+    return _create_once(
+        client,
+        lambda: checked_token(client, client.post(TOKENS, body=body, expected=(201,))),
+        lambda: find_token(client, body["identifier"]),
+    )
+
+
+def update_token(client, identifier, patch):
+    return checked_token(client, _update(client, token_path(identifier), patch, "token"))
+
+
+def delete_token(client, identifier):
+    _delete(client, token_path(identifier))
+
+
+def view_token_key(client, identifier):
+    """The token's key (GET view_key/, which authentik records as a secret_view event)."""
+    answer = client.get(token_path(identifier) + "view_key/")
+    key = answer.get("key") if isinstance(answer, dict) else None
+    if not isinstance(key, str):
+        raise AuthentikError("the answer from %s to view_key holds no key; check api_url" % client.base_url)
+    return key
+
+
+def set_token_key(client, identifier, key):
+    # Setting the same key twice has the same effect as once, so a lost answer may be retried.
+    client.post(token_path(identifier) + "set_key/", body={"key": key}, expected=(204,), retry=True)
+
+
+def create_service_account(client, body):
+    """POST /core/users/service_account/ (200, not 201): the user, its app-password token (the key, once) and,
+    when asked and allowed, a group. authentik's endpoint is not idempotent: after a transient failure the user is
+    looked up (see _create_once) and, when found, its answer is rebuilt without the key, which is lost."""
+
+    def find_again():
+        user = find_user(client, username=body["name"])
+        if user is None:
+            return None
+        return {"username": user["username"], "user_uid": user.get("uid"), "user_pk": user["pk"]}
+
+    return _create_once(client, lambda: client.post(SERVICE_ACCOUNTS, body=body, expected=(200,)), find_again)
+
+
+def recovery_link(client, user_pk, body):
+    """POST recovery/: a link to the brand's recovery flow for the user. `body` ({} or {"token_duration"}) is sent
+    only when it holds something: servers before 2026.2 take no body."""
+    answer = client.post(user_path(user_pk) + "recovery/", body=body or None, expected=(200,))
+    link = answer.get("link") if isinstance(answer, dict) else None
+    if not isinstance(link, str):
+        raise AuthentikError("the answer from %s to recovery holds no link; check api_url" % client.base_url)
+    return link
+
+
+def send_recovery_email(client, user_pk, stage_pk, token_duration=None):
+    """POST recovery_email/. Servers before 2026.2 read the stage from the query string and ignore a body; later
+    ones read a JSON body and ignore the query string; both forms go out, so every release reads the stage."""
+    body = {"email_stage": stage_pk}
+    if token_duration is not None:
+        body["token_duration"] = token_duration
+    client.request("POST", user_path(user_pk) + "recovery_email/", query={"email_stage": stage_pk}, body=body,
+                   expected=(204,), retry=False)
+
+
+def require_email_stage(client, entry):
+    """The email stage named by a UUID or an exact name; NotFoundError when there is none."""
+    if is_uuid_reference(entry):
+        stage = get_or_none(client, "%s%s/" % (EMAIL_STAGES, entry))
+    else:
+        stage = next((item for item in list_objects(client, EMAIL_STAGES, {"name": entry}, 100)
+                      if item.get("name") == entry), None)
+    if stage is None:
+        raise NotFoundError("Email stage %r does not exist" % entry)
+    return stage
+
+
+def server_has_json_recovery(client, user):
+    """Whether the server is authentik 2026.2 or later, whose recovery actions take token_duration (older ones
+    drop it without an error). The users list filters by last_login__isnull from 2026.2 on and ignores it before:
+    asking for `user` with the opposite of its own last_login state finds it only on an older server."""
+    query = {"username": user["username"], "last_login__isnull": "false" if user.get("last_login") is None else "true"}
+    return not any(found.get("pk") == user["pk"] for found in list_page(client, USERS, query))
