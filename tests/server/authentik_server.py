@@ -159,10 +159,10 @@ class AuthentikServer:
     # -------------------------------------------------------- test helpers
 
     def add_user(self, username, name=None, email="", groups=(), attributes=None, path="users",
-                 type="internal", is_active=True):  # noqa: A002 - mirrors the API field name
+                 type="internal", is_active=True, last_login=None):  # noqa: A002 - mirrors the API field name
         data = {"username": username, "name": username if name is None else name, "email": email,
                 "groups": list(groups), "attributes": attributes or {}, "path": path,
-                "is_active": is_active}
+                "is_active": is_active, "last_login": last_login}
         with self.store.lock:
             cleaned = self.store.validate_user(data)
             # Fixtures may seed internal service accounts, which the API refuses to create.

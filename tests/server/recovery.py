@@ -9,9 +9,9 @@ import uuid
 from urllib.parse import urlencode
 
 from . import fields
-from .api import KEY, USER, rbac, validate_passive
+from .api import KEY, USER, paginated, rbac, validate_passive
 from .fields import FieldError
-from .state import ApiError, ServerError
+from .state import ApiError, ServerError, not_found
 from .token_store import default_expiry, now, timedelta_from_string
 
 NO_FLOW = "No recovery flow set."
@@ -179,12 +179,55 @@ def _send(call, user, stage, token):
     return 204, None, None
 
 
+# ------------------------------------------------------------------ email stages
+
+def email_stage_json(stage):
+    """An EmailStage as GET /stages/email/ returns it, with the stage model's defaults for what is not kept here."""
+    return {
+        "pk": stage["pk"], "name": stage["name"], "component": "ak-stage-email-form",
+        "verbose_name": "Email Stage", "verbose_name_plural": "Email Stages",
+        "meta_model_name": "authentik_stages_email.emailstage", "flow_set": [], "use_global_settings": False,
+        "host": "localhost", "port": 25, "username": "", "use_tls": False, "use_ssl": False, "timeout": 10,
+        "from_address": "system@authentik.local", "token_expiry": "minutes=30", "subject": "authentik",
+        "template": "email/password_reset.html", "activate_user_on_success": False, "recovery_max_attempts": 5,
+        "recovery_cache_timeout": "minutes=5",
+    }
+
+
+def _visible_stages(call):
+    """The email stages the caller may view (view_emailstage, globally or on the stage), ordered by name."""
+    stages = sorted(call.store.tokens.recovery.email_stages.values(), key=lambda stage: (stage["name"], stage["pk"]))
+    return [stage for stage in stages if call.access.has(VIEW_STAGE, stage["pk"])]
+
+
+def list_email_stages(call):
+    """GET /stages/email/: exact `name` filter (StageViewSet filterset_fields), pages as every list."""
+    stages = _visible_stages(call)
+    name = call.query.get("name", [""])[-1]
+    if name:
+        stages = [stage for stage in stages if stage["name"] == name]
+    return 200, paginated(call, stages, email_stage_json, "PaginatedEmailStageList"), "PaginatedEmailStageList"
+
+
+def retrieve_email_stage(call):
+    try:
+        key = str(uuid.UUID(call.params["pk"]))
+    except ValueError:
+        raise not_found() from None
+    stage = next((stage for stage in _visible_stages(call) if stage["pk"] == key), None)
+    if stage is None:
+        raise not_found("EmailStage" if call.version.named_not_found else None)
+    return 200, email_stage_json(stage), "EmailStage"
+
+
 # ---------------------------------------------------------------------- routes
 
 def routes(version):
-    """POST from 2024.4; GET before (API.md section 3)."""
+    """POST from 2024.4; GET before (API.md section 3). The email stages a recovery email names."""
     method = "POST" if version.at_least("2024.4") else "GET"
     return [
         (USER + KEY + "recovery/", {method: recovery_link}),
         (USER + KEY + "recovery_email/", {method: recovery_email}),
+        ("/api/v3/stages/email/", {"GET": list_email_stages}),
+        ("/api/v3/stages/email/" + KEY, {"GET": retrieve_email_stage}),
     ]

@@ -13,6 +13,7 @@ import typing
 import uuid
 from typing import Annotated, Dict, List, Optional, Union
 
+from authentik_client.models.email_stage import EmailStage
 from authentik_client.models.extra_role_object_permission import ExtraRoleObjectPermission
 from authentik_client.models.group import Group
 from authentik_client.models.group_request import GroupRequest
@@ -20,6 +21,7 @@ from authentik_client.models.link import Link
 from authentik_client.models.paginated_extra_role_object_permission_list import (
     PaginatedExtraRoleObjectPermissionList,
 )
+from authentik_client.models.paginated_email_stage_list import PaginatedEmailStageList
 from authentik_client.models.paginated_group_list import PaginatedGroupList
 from authentik_client.models.paginated_permission_list import PaginatedPermissionList
 from authentik_client.models.paginated_role_assigned_object_permission_list import (
@@ -94,6 +96,8 @@ __all__ = [
     "Link", "NoRequestBody", "PaginatedTokenList", "PatchedTokenRequest", "Token", "TokenRequest",
     "TokenSetKeyRequest", "TokenView", "UserRecoveryEmailRequest", "UserRecoveryLinkRequest",
     "UserServiceAccountRequest", "UserServiceAccountResponse",
+    # the email stages a recovery email names (recovery.py)
+    "EmailStage", "PaginatedEmailStageList",
 ]
 
 # Types of the fields that releases before 2025.12 had and the client lacks.

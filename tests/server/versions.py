@@ -246,6 +246,11 @@ class Version:
         recovery token's expiry is reset on every call (section 5)."""
         return self.at_least("2026.2")
 
+    @property
+    def last_login_filters(self):
+        """2026.2: the user list filters by last_login, last_login__gt, __lt and __isnull (API.md section 5)."""
+        return self.at_least("2026.2")
+
     def page_sizes(self):
         """(default, maximum); before 2025.12 DRF's PAGE_SIZE applied with no cap."""
         return (20, 100) if self.at_least("2025.12") else (100, None)

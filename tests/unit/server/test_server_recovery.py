@@ -228,3 +228,39 @@ def test_non_superuser_with_both_on_the_user_gets_a_link(authentik):
         ("authentik_stages_email.view_emailstage", "authentik_stages_email.emailstage", stage)])
     assert _as(authentik, key, f"/core/users/{user['pk']}/recovery_email/",
                json={"email_stage": stage}).status_code == 204
+
+
+# ---------------------------------------------------------------- email stages and the last_login filters
+
+
+@pytest.mark.parametrize("version", ["2025.12", "2026.5"])
+def test_email_stages_are_listed_by_name_and_read_by_uuid(servers, version):
+    authentik = servers(version)
+    stages = authentik.configure_recovery(email_stages=["recovery-email", "welcome"])["email_stages"]
+    listed = call(authentik, "GET", "/stages/email/", params={"name": "welcome"})
+    assert listed.status_code == 200
+    assert [(s["pk"], s["name"]) for s in listed.json()["results"]] == [(stages["welcome"], "welcome")]
+    assert len(call(authentik, "GET", "/stages/email/").json()["results"]) == 2
+    one = call(authentik, "GET", f"/stages/email/{stages['recovery-email']}/")
+    assert one.status_code == 200 and one.json()["name"] == "recovery-email"
+    assert call(authentik, "GET", "/stages/email/00000000-0000-4000-8000-000000000000/").status_code == 404
+    assert problems(authentik) == []
+
+
+@pytest.mark.parametrize("version,filtered", [("2025.12", False), ("2026.2", True), ("2026.5", True)])
+def test_last_login_filters_exist_from_2026_2(servers, version, filtered):
+    authentik = servers(version)
+    authentik.add_user(username="never", name="N")
+    seen = authentik.add_user(username="seen", name="S", last_login="2026-01-02T03:04:05Z")
+
+    def usernames(**query):
+        answer = call(authentik, "GET", "/core/users/", params=dict(query, ordering="username"))
+        assert answer.status_code == 200
+        return [u["username"] for u in answer.json()["results"]]
+
+    everyone = ["akadmin", "never", "seen"]
+    assert usernames(last_login__isnull="false") == (["seen"] if filtered else everyone)
+    assert usernames(last_login__isnull="true") == (["akadmin", "never"] if filtered else everyone)
+    assert usernames(last_login__gt="2026-01-01T00:00:00Z") == (["seen"] if filtered else everyone)
+    assert usernames(last_login__lt="2026-01-01T00:00:00Z") == ([] if filtered else everyone)
+    assert seen["last_login"]
