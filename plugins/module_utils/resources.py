@@ -483,21 +483,34 @@ def create_service_account(client, body):
 def recovery_link(client, user_pk, body):
     """POST recovery/: a link to the brand's recovery flow for the user. `body` ({} or {"token_duration"}) is sent
     only when it holds something: servers before 2026.2 take no body."""
-    answer = client.post(user_path(user_pk) + "recovery/", body=body or None, expected=(200,))
+    answer = _recovery_action(client, user_path(user_pk) + "recovery/", None, body or None, (200,))
     link = answer.get("link") if isinstance(answer, dict) else None
     if not isinstance(link, str):
         raise AuthentikError("the answer from %s to recovery holds no link; check api_url" % client.base_url)
     return link
 
 
-def send_recovery_email(client, user_pk, stage_pk, token_duration=None):
-    """POST recovery_email/. Servers before 2026.2 read the stage from the query string and ignore a body; later
-    ones read a JSON body and ignore the query string; both forms go out, so every release reads the stage."""
+def send_recovery_email(client, user_pk, stage_pk, token_duration=None, json_body=True):
+    """POST recovery_email/. authentik 2026.2 moved the stage from the query string into a JSON body (and added
+    token_duration); `json_body` says which form this server reads."""
+    if not json_body:
+        _recovery_action(client, user_path(user_pk) + "recovery_email/", {"email_stage": stage_pk}, None, (204,))
+        return
     body = {"email_stage": stage_pk}
     if token_duration is not None:
         body["token_duration"] = token_duration
-    client.request("POST", user_path(user_pk) + "recovery_email/", query={"email_stage": stage_pk}, body=body,
-                   expected=(204,), retry=False)
+    _recovery_action(client, user_path(user_pk) + "recovery_email/", None, body, (204,))
+
+
+def _recovery_action(client, path, query, body, expected):
+    """The recovery actions are POSTs from authentik 2024.4 on and GETs before. A 405 means the server did nothing,
+    so the GET form follows it; neither is retried, since each call issues a recovery token."""
+    try:
+        return client.request("POST", path, query=query, body=body, expected=expected, retry=False)
+    except ApiError as error:
+        if error.status != 405:
+            raise
+    return client.request("GET", path, query=query, expected=expected, retry=False)
 
 
 def require_email_stage(client, entry):
