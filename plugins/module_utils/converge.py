@@ -15,13 +15,18 @@ from ansible_collections.akops.authentik.plugins.module_utils.errors import Auth
 class Endpoints(object):
     """The writes of one resource: create, update (PATCH) and delete, and the follow-up calls its plans name."""
 
-    def __init__(self, create, update, delete, calls, call_fields=()):
+    def __init__(self, create, update, delete, calls, call_fields=(), lookup_field="pk"):
         self.create = create
         self.update = update
         self.delete = delete
         self.calls = calls
         # Fields of the predicted object that the follow-up calls change; their answers carry no body.
         self.call_fields = call_fields
+        # The field the endpoints' paths name the object by: the pk, or a token's identifier.
+        self.lookup_field = lookup_field
+
+    def key_of(self, obj):
+        return obj[self.lookup_field]
 
 
 ENDPOINTS = {
@@ -41,6 +46,12 @@ ENDPOINTS = {
          "unassign": lambda client, pk, batch, secrets: resources.unassign_permissions(client, pk, batch)},
         call_fields=("permissions",),
     ),
+    "token": Endpoints(
+        resources.create_token, resources.update_token, resources.delete_token,
+        {"set_key": lambda client, identifier, argument, secrets: resources.set_token_key(
+            client, identifier, secrets["key"])},
+        lookup_field="identifier",
+    ),
 }
 
 
@@ -48,19 +59,20 @@ def apply_plan(client, plan, check_mode, secrets=None):
     """Send the plan's one write, then its follow-up calls; return the object as the server now holds it.
 
     In check mode nothing is sent and the prediction is returned. A write's answer is the new object: no re-read.
-    `secrets` carries what the plan must not ({"password": ...})."""
+    `secrets` carries what the plan must not ({"password": ...} for a user, {"key": ...} for a token)."""
     if check_mode or not plan.changed:
         return {} if plan.action == "delete" else plan.predicted
     endpoints = ENDPOINTS[plan.resource]
+    target = endpoints.key_of(plan.before) if plan.before else None
     if plan.action == "delete":
-        endpoints.delete(client, plan.pk)
+        endpoints.delete(client, target)
         return {}
     if plan.action == "create":
         created = endpoints.create(client, plan.body)
         _calls_or_undo_create(client, endpoints, created, plan, secrets or {})
         return created
-    answer = endpoints.update(client, plan.pk, plan.body) if plan.body else plan.before
-    _calls(client, endpoints, plan.pk, plan.calls, secrets or {}, saved=sorted(plan.body or {}))
+    answer = endpoints.update(client, target, plan.body) if plan.body else plan.before
+    _calls(client, endpoints, target, plan.calls, secrets or {}, saved=sorted(plan.body or {}))
     if plan.calls:
         answer = dict(answer, **dict((key, plan.predicted[key]) for key in endpoints.call_fields
                                      if key in plan.predicted))
@@ -87,10 +99,10 @@ def _calls_or_undo_create(client, endpoints, created, plan, secrets):
     """An object whose follow-up calls fail right after its creation (a user whose password could not be set)
     is deleted again, so no account is left half-made and a rerun starts clean."""
     try:
-        _calls(client, endpoints, created["pk"], plan.calls, secrets, saved=[])
+        _calls(client, endpoints, endpoints.key_of(created), plan.calls, secrets, saved=[])
     except AuthentikError as error:
         try:
-            endpoints.delete(client, created["pk"])
+            endpoints.delete(client, endpoints.key_of(created))
             error.note("the %s created in this run was deleted again, so a rerun starts clean" % plan.resource)
         except AuthentikError as cleanup_error:
             # The object stays on the server: the task did change it.
