@@ -18,7 +18,7 @@ description:
     (C(PATCH)) carrying the fields that differ. An up-to-date token costs one request; its key is read only when
     O(key) or O(return_key) asks for it.
   - Every C(PATCH) also carries the token's current owner and intent, because authentik fills in missing ones
-    with the caller and V(api): without them, an update would give the token to the API token's owner and turn
+    with the caller and V(api); without them, an update would give the token to the API token's owner and turn
     an app password into an API token.
   - Options that are not given are never sent and never shown in the diff.
 author:
@@ -105,7 +105,7 @@ options:
         set (no further request); otherwise it is read with C(GET .../view_key/), which authentik records as a
         C(secret_view) event.
       - A returned key cannot be masked and still be usable, so Ansible shows it like any result (with C(-v) and
-        more, and in callbacks). Put C(no_log: true) on every task that returns a key.
+        more, and in callbacks). Set C(no_log) to V(true) on every task that returns a key.
       - With O(key), Ansible masks every occurrence of that no_log value, so the returned C(key) reads
         C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER); the key is the one given.
     type: bool
@@ -316,7 +316,7 @@ def argument_spec():
 def main():
     module = AuthentikModule(
         argument_spec=argument_spec(),
-            supports_check_mode=True,
+        supports_check_mode=True,
     )
     run_module(module, run)
 
