@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.akops.authentik.plugins.module_utils import lockout, resources
+from ansible_collections.akops.authentik.plugins.module_utils import lockout, resources, service_accounts
 from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 
 
@@ -51,6 +51,14 @@ ENDPOINTS = {
         {"set_key": lambda client, identifier, argument, secrets: resources.set_token_key(
             client, identifier, secrets["key"])},
         lookup_field="identifier",
+    ),
+    # authentik answers the create with {user_pk, username, ...}, reshaped like the account the module returns; an
+    # existing account changes only through its app-password token, and a deletion is a user plan.
+    "service_account": Endpoints(
+        lambda client, body: service_accounts.created_account(resources.create_service_account(client, body)),
+        None, resources.delete_user,
+        {"update_token": lambda client, pk, argument, secrets: resources.update_token(client, *argument)},
+        call_fields=service_accounts.EXPIRY_FIELDS,
     ),
 }
 

@@ -89,6 +89,11 @@ class Oracle:
         "offset": None or [days, seconds, microseconds]} or {"ok": False, "error": exception name}."""
         return self._ask("fromisoformat", values)
 
+    def slugify(self, values):
+        """django.utils.text.slugify() on Python 3.13: the slug of each value (authentik names a service account's
+        token with it)."""
+        return self._ask("slugify", values)
+
     def close(self):
         if self.process.poll() is None:
             self.process.stdin.close()
@@ -132,6 +137,7 @@ def _serve(directories):
     from django.contrib.auth.models import User
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.core.validators import validate_email
+    from django.utils.text import slugify
     from rest_framework import serializers
 
     class UserFields(serializers.ModelSerializer):
@@ -186,7 +192,7 @@ def _serve(directories):
                 "drf": __import__("rest_framework").__version__}
 
     handlers = {"last_login": last_login, "email": email, "validate_email": check_email,
-                "fromisoformat": fromisoformat, "version": version}
+                "fromisoformat": fromisoformat, "version": version, "slugify": slugify}
     for line in sys.stdin:
         request = json.loads(line)
         answers = [handlers[request["kind"]](value) for value in request["values"]]
