@@ -18,8 +18,8 @@ description:
   - This is an action, not a state. Every run issues the recovery token again (authentik keeps one per user, so a
     new call replaces the lifetime of the previous one), so the task always reports C(changed).
   - The link is a credential. It is returned only by O(method=link), which exists to give it; it never appears in
-    a diff, an error or a warning. Put C(no_log: true) on the task (and on any task that shows the registered
-    result): a returned value cannot be masked and still be usable.
+    a diff, an error or a warning. Set C(no_log) to V(true) on the task (and on any task that shows the registered
+    result), since a returned value cannot be masked and still be usable.
 author:
   - akops maintainers (@akops)
 extends_documentation_fragment:
