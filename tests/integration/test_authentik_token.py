@@ -62,7 +62,8 @@ def test_create_check_rerun_update_ladder(run_playbook, authentik, alice):
     check = run_playbook([task("create", **spec)], check=True, diff=True)
     assert check.rc == 0, check.output
     assert check.last["changed"] is True
-    assert writes(authentik) == []
+    # Check mode writes nothing and reads no key: the token, then the owner of the token it would create.
+    assert calls(authentik) == [("GET", token_path("ci-api")), ("GET", "/api/v3/core/users/")]
     assert authentik.find_token("ci-api") is None
     assert check.last["diff"] == {"before": {}, "after": {
         "identifier": "ci-api", "intent": "api", "user": "alice", "description": "CI", "expiring": False}}
@@ -90,7 +91,8 @@ def test_create_check_rerun_update_ladder(run_playbook, authentik, alice):
 
     changed = dict(spec, description="CI pipeline")
     check = run_playbook([task("update", **changed)], check=True, diff=True)
-    assert check.last["changed"] is True and writes(authentik) == []
+    assert check.last["changed"] is True
+    assert calls(authentik) == [("GET", token_path("ci-api"))]
     assert authentik.find_token("ci-api")["description"] == "CI"
     updated = run_playbook([task("update", **changed)], diff=True)
     assert updated.last["changed_fields"] == ["description"]
@@ -448,6 +450,9 @@ def test_a_rotated_key_is_never_shown_unless_returned(run_playbook, authentik):
 
 def test_return_key_shows_the_key_only_in_the_result(run_playbook, authentik):
     authentik.add_token("t1", key="server-key-7c4b")
+    plain = run_playbook([task("plain", identifier="t1", description="d")], verbosity=4, diff=True)
+    assert plain.rc == 0, plain.output
+    assert "server-key-7c4b" not in plain.output
     run = run_playbook([task("read", identifier="t1", return_key=True, description="d")], verbosity=4, diff=True)
     assert run.rc == 0, run.output
     assert_only_as_result_key(run.output, "server-key-7c4b")
@@ -463,3 +468,28 @@ def test_no_log_hides_a_returned_key(run_playbook, authentik):
     assert rotated != "server-key-2e9a"
     for secret in ("server-key-2e9a", rotated):
         assert secret not in run.output
+
+
+# ---------------------------------------------------------------- a key that cannot be set
+
+
+def test_a_new_token_whose_key_cannot_be_set_is_deleted_again(run_playbook, authentik):
+    authentik.inject("status", count=5, status=503, match={"method": "POST", "path_prefix": "/core/tokens/t1/set_key/"})
+    run = run_playbook([task("create", identifier="t1", key="wanted-key-4d1f", retries=0)], verbosity=4)
+    assert failed(run)
+    assert run.last["msg"].startswith("POST /api/v3/core/tokens/t1/set_key/ returned HTTP 503")
+    assert run.last["msg"].endswith("the token created in this run was deleted again, so a rerun starts clean")
+    assert authentik.find_token("t1") is None
+    assert [(m, p) for m, p in calls(authentik) if m != "GET"] == [
+        ("POST", TOKENS), ("POST", token_path("t1", "set_key")), ("DELETE", token_path("t1"))]
+    assert "wanted-key-4d1f" not in run.output
+
+
+def test_a_key_that_cannot_be_set_after_a_saved_patch_reports_changed(run_playbook, authentik):
+    authentik.add_token("t1", key="old-key-8e2a")
+    authentik.inject("status", count=5, status=503, match={"method": "POST", "path_prefix": "/core/tokens/t1/set_key/"})
+    run = run_playbook([task("update", identifier="t1", description="d", rotate=True, retries=0)], verbosity=4)
+    assert failed(run)
+    assert run.last["changed"] is True
+    assert run.last["msg"].endswith("the other changes (description, intent, user) were saved")
+    assert authentik.token_key("t1") == "old-key-8e2a" and "old-key-8e2a" not in run.output
