@@ -80,11 +80,18 @@ def apply_plan(client, plan, check_mode, secrets=None):
         _calls_or_undo_create(client, endpoints, created, plan, secrets or {})
         return created
     answer = endpoints.update(client, target, plan.body) if plan.body else plan.before
-    _calls(client, endpoints, target, plan.calls, secrets or {}, saved=sorted(plan.body or {}))
+    _calls(client, endpoints, target, plan.calls, secrets or {}, saved=changed_in_body(plan))
     if plan.calls:
         answer = dict(answer, **dict((key, plan.predicted[key]) for key in endpoints.call_fields
                                      if key in plan.predicted))
     return answer
+
+
+def changed_in_body(plan):
+    """The fields the PATCH changed: a body may carry fields at their current value (a token's owner and intent,
+    which authentik would otherwise reset), and those were not changes."""
+    before = plan.before or {}
+    return sorted(field for field, value in (plan.body or {}).items() if before.get(field) != value)
 
 
 def _calls(client, endpoints, pk, calls, secrets, saved):

@@ -301,3 +301,14 @@ def test_guard_lets_a_group_change_pass_when_the_owner_keeps_the_status(fake, ma
     fake.answer("GET", "/core/groups/", group_list(admins, others))
     converge.guard_self_lockout(fake, [Plan("group", "delete", admins, None, (), ["state"], {})])
     assert [request[:2] for request in fake.requests] == [("GET", ME), ("GET", "/core/groups/")]
+
+
+def test_fields_sent_at_their_current_value_are_not_reported_as_saved():
+    """A token's PATCH carries its owner and intent unchanged; an error after it names only what changed."""
+    from ansible_collections.akops.authentik.plugins.module_utils.converge import changed_in_body
+    from ansible_collections.akops.authentik.plugins.module_utils.plan import Plan
+
+    before = {"pk": "x", "identifier": "ci", "user": 7, "intent": "api", "description": "old"}
+    plan = Plan("token", "update", before, {"user": 7, "intent": "api", "description": "new"},
+                (("set_key", None),), ["description", "key"], dict(before, description="new"))
+    assert changed_in_body(plan) == ["description"]
