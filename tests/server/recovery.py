@@ -137,7 +137,7 @@ def _query_uuid(raw):
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        raise ServerError(f"“{raw}” is not a valid UUID.") from None
+        raise ServerError(f"\u201c{raw}\u201d is not a valid UUID.") from None
 
 
 def _recovery_email_from_body(call, user):

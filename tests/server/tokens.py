@@ -384,7 +384,7 @@ def _raw_service_account(data):
     if isinstance(expires, str):
         parsed = fields.parse_datetime(expires)
         if parsed is None:
-            raise ServerError(f"“{expires}” value has an invalid format.")
+            raise ServerError(f"\u201c{expires}\u201d value has an invalid format.")
         expires = parsed
     return {"name": None if name is None else str(name), "create_group": bool(data.get("create_group", False)),
             "expiring": _django_boolean(data.get("expiring", True)), "expires": expires}
@@ -398,7 +398,7 @@ def _django_boolean(value):
         return True
     if value in ("f", "False", "0"):
         return False
-    raise ServerError(f"“{value}” value must be either True or False.")
+    raise ServerError(f"\u201c{value}\u201d value must be either True or False.")
 
 
 def _token_identifier(name):
