@@ -36,6 +36,37 @@ class PlaybookRun(object):
         return self.results[-1]["result"]
 
 
+def _release(text):
+    return tuple(int(part) for part in text.split("."))
+
+
+def pytest_collection_modifyitems(config, items):
+    """With AKOPS_NEWEST_RELEASE_ONLY=1 (`make test-matrix`), a test that runs against several emulated authentik
+    releases (a module whose `server` fixture is parametrized) runs against the newest of them only.
+
+    The matrix is about ansible-core: how it passes arguments, masks secrets, runs check mode. The releases are
+    covered by `make test` on the default ansible-core, and running each of them again on every core would multiply
+    the slowest part of the suite."""
+    if os.environ.get("AKOPS_NEWEST_RELEASE_ONLY") != "1":
+        return
+    newest = {}
+    for item in items:
+        release = _server_release(item)
+        if release is not None:
+            newest[item.module] = max(newest.get(item.module, release), release, key=_release)
+    selected = [item for item in items if _server_release(item) in (None, newest.get(item.module))]
+    deselected = [item for item in items if item not in selected]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def _server_release(item):
+    callspec = getattr(item, "callspec", None)
+    release = callspec.params.get("server") if callspec else None
+    return release if isinstance(release, str) else None
+
+
 @pytest.fixture(scope="session")
 def server():
     with AuthentikServer(token=TOKEN) as srv:
