@@ -294,17 +294,19 @@ PERMISSIONS = "/rbac/permissions/"
 # Object permissions are read from their own list, whose page size authentik caps at 10.
 ROLE_OBJECT_PERMISSIONS = "/rbac/permissions/roles/"
 OBJECT_PERMISSION_PAGE_SIZE = 10
-# The models whose objects the role module can look up before granting a permission on one: authentik grants a
-# permission whose object it cannot find on the whole model instead (see plugins/modules/authentik_role.py).
-OBJECT_PATHS = {
-    "authentik_core.user": lambda pk: user_path(pk),
-    "authentik_core.group": lambda pk: group_path(pk),
-    "authentik_rbac.role": lambda pk: role_path(pk),
-}
 
 
 def role_path(pk):
     return "%s%s/" % (ROLES, pk)
+
+
+# The models whose objects the role module can look up before granting a permission on one: authentik grants a
+# permission whose object it cannot find on the whole model instead (see plugins/modules/authentik_role.py).
+OBJECT_PATHS = {
+    "authentik_core.user": user_path,
+    "authentik_core.group": group_path,
+    "authentik_rbac.role": role_path,
+}
 
 
 def checked_role(client, role):

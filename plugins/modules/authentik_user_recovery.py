@@ -196,7 +196,8 @@ def argument_spec():
         pk=dict(type="int"),
         method=dict(type="str", default="link", choices=["link", "email"]),
         email_stage=dict(type="str"),
-        token_duration=dict(type="str"),
+        # A lifetime, not a secret.
+        token_duration=dict(type="str", no_log=False),
     )
     return spec
 

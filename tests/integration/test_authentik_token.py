@@ -89,7 +89,7 @@ def test_create_check_rerun_update_ladder(run_playbook, authentik, alice):
     # An up-to-date token costs its one read: no owner lookup, no key read.
     assert calls(authentik) == [("GET", token_path("ci-api"))]
 
-    changed = dict(spec, description="CI pipeline")
+    changed = {**spec, "description": "CI pipeline"}
     check = run_playbook([task("update", **changed)], check=True, diff=True)
     assert check.last["changed"] is True
     assert calls(authentik) == [("GET", token_path("ci-api"))]

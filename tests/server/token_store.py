@@ -30,7 +30,7 @@ def now():
 
 
 def new_key():
-    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+    return "".join(secrets.choice(KEY_ALPHABET) for unused in range(KEY_LENGTH))
 
 
 def timedelta_from_string(expr):
