@@ -53,6 +53,16 @@ options:
     description: Groups asked for per request. Servers from 2025.12 on cap it (100 by default).
     type: int
     default: 100
+  output:
+    description:
+      - V(objects) returns the groups as the API does (RV(groups)).
+      - V(specs) also returns them as options of M(akops.authentik.authentik_group) (RV(specs)), which converged
+        change nothing, and the groups no task can describe exactly (RV(skipped)). The groups are then read with
+        their members whatever O(include_users) says, and every group is listed once more to tell which names are
+        unique. See the collection's C(docs/audits.md).
+    type: str
+    choices: [objects, specs]
+    default: objects
 seealso:
   - module: akops.authentik.authentik_group
 """
@@ -81,6 +91,28 @@ EXAMPLES = r"""
 - name: Show their names
   ansible.builtin.debug:
     msg: "{{ jdoe_groups.groups | map(attribute='name') | list }}"
+
+- name: Export the engineering group as authentik_group options
+  akops.authentik.authentik_group_info:
+    name: engineering
+    output: specs
+  register: exported
+
+- name: Converging the export changes nothing
+  akops.authentik.authentik_group:
+    name: "{{ item.name }}"
+    pk: "{{ item.pk | default(omit) }}"
+    is_superuser: "{{ item.is_superuser }}"
+    parent: "{{ item.parent }}"
+    attributes: "{{ item.attributes }}"
+    attributes_mode: "{{ item.attributes_mode }}"
+    users: "{{ item.users }}"
+    users_mode: "{{ item.users_mode }}"
+    roles: "{{ item.roles | default(omit) }}"
+    roles_mode: "{{ item.roles_mode | default(omit) }}"
+  loop: "{{ exported.specs }}"
+  loop_control:
+    label: "{{ item.name }}"
 """
 
 RETURN = r"""
@@ -95,9 +127,44 @@ groups:
       is_superuser: false
       users: [42]
       attributes: {}
+specs:
+  description:
+    - With O(output=specs), the matched groups as options of M(akops.authentik.authentik_group), sorted by name:
+      C(name), C(is_superuser), C(parent) (by name; V("") for none), C(attributes) with C(attributes_mode=replace),
+      C(users) (members by username, sorted; by pk where a username has surrounding spaces) with
+      C(users_mode=exact), and where the server's groups hold roles C(roles) as sorted names with
+      C(roles_mode=exact).
+    - A group whose name is not unique (possible before authentik 2025.12) also carries C(pk), which selects it; a
+      parent of such a name is given by UUID. The group's own managed role C(ak-managed-role--group-<uuid>) is left
+      out; C(roles_mode=exact) keeps it.
+  returned: when O(output=specs)
+  type: list
+  elements: dict
+  sample:
+    - name: engineering
+      is_superuser: false
+      parent: ""
+      attributes: {}
+      attributes_mode: replace
+      users: [jdoe]
+      users_mode: exact
+      roles: []
+      roles_mode: exact
+skipped:
+  description:
+    - With O(output=specs), the matched groups that no task can describe exactly, with the reason. A group with
+      several parents (authentik 2025.12 and later) is one: the module's O(akops.authentik.authentik_group#module:parent)
+      takes one group, and a task with one of them would drop the others.
+  returned: when O(output=specs)
+  type: list
+  elements: dict
+  sample:
+    - name: berlin-oncall
+      pk: 9e3c4c2a-5f1e-4a7e-9d55-0f1c3b8e2a11
+      reason: has 2 parents (authentik 2025.12 and later); authentik_group manages exactly one
 """
 
-from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils import export, resources
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.compare import (
     canonical_uuid,
@@ -120,9 +187,17 @@ def find_one(client, params):
 
 
 def run(module, client):
+    if module.params["output"] == "specs":
+        # A spec names the members, so the groups are read with them.
+        module.params["include_users"] = True
     groups = read_listing(module, client, "group", find_one(client, module.params), resources.GROUPS, FILTERS,
                           "include_users")
-    return dict(changed=False, groups=groups)
+    if module.params["output"] != "specs":
+        return dict(changed=False, groups=groups)
+    every_group = resources.list_objects(client, resources.GROUPS, {"include_users": False},
+                                         module.params["page_size"])
+    specs, skipped = export.group_specs(groups, every_group)
+    return dict(changed=False, groups=groups, specs=specs, skipped=skipped)
 
 
 def argument_spec():
@@ -137,6 +212,7 @@ def argument_spec():
         ordering=dict(type="str"),
         include_users=dict(type="bool", default=False),
         page_size=dict(type="int", default=100),
+        output=dict(type="str", default="objects", choices=["objects", "specs"]),
     )
     return spec
 

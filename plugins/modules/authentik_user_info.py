@@ -98,6 +98,16 @@ options:
       - Users asked for per request. Servers from 2025.12 on cap it (100 by default); the module follows every page.
     type: int
     default: 100
+  output:
+    description:
+      - V(objects) returns the users as the API does (RV(users)).
+      - V(specs) also returns them as entries of the O(akops.authentik.authentik_users#module:users) option of
+        M(akops.authentik.authentik_users) (RV(specs)), which converged change nothing, and the users no entry
+        can describe exactly (RV(skipped)). It costs one more listing, of every group, to tell which group names
+        are unique. See the collection's C(docs/audits.md).
+    type: str
+    choices: [objects, specs]
+    default: objects
 seealso:
   - module: akops.authentik.authentik_user
 """
@@ -150,6 +160,16 @@ EXAMPLES = r"""
   akops.authentik.authentik_user_info:
     roles_by_name: [helpdesk]
   register: helpdesk_users
+
+- name: Export the users below users/ as authentik_users entries
+  akops.authentik.authentik_user_info:
+    path_startswith: users
+    output: specs
+  register: exported
+
+- name: Converging the export changes nothing
+  akops.authentik.authentik_users:
+    users: "{{ exported.specs }}"
 """
 
 RETURN = r"""
@@ -175,9 +195,48 @@ users:
         - pk: 5b1e9a0c-3f0e-4c7a-9f2d-1f6a8e0b7c42
           name: helpdesk
       attributes: {}
+specs:
+  description:
+    - With O(output=specs), the matched users as entries of M(akops.authentik.authentik_users), sorted by username,
+      each with every key sorted when written with C(to_nice_yaml): C(username), C(name), C(email), C(is_active),
+      C(path), C(type), C(attributes) with C(attributes_mode=replace), C(groups) as sorted names with
+      C(groups_mode=exact), and on servers whose users hold roles (authentik 2025.12 and later) C(roles) as
+      sorted names with C(roles_mode=exact).
+    - A group is named by its UUID where its name is not unique (possible before authentik 2025.12) or would be
+      read as something else (surrounding spaces, the form of a UUID). The user's own managed role
+      C(ak-managed-role--user-<pk>) is left out; C(roles_mode=exact) keeps it.
+    - C(last_login) and the password are not part of a spec.
+  returned: when O(output=specs)
+  type: list
+  elements: dict
+  sample:
+    - username: jdoe
+      name: Jane Doe
+      email: jdoe@example.com
+      is_active: true
+      path: users
+      type: internal
+      attributes: {}
+      attributes_mode: replace
+      groups: [engineering]
+      groups_mode: exact
+      roles: [helpdesk]
+      roles_mode: exact
+skipped:
+  description:
+    - With O(output=specs), the matched users that no entry can describe exactly, with the reason, sorted by
+      username. Internal service accounts (outposts' own users, which authentik refuses to change) are always
+      here; so are users whose stored fields authentik_users would refuse or trim.
+    - A purge over a scope that holds them would deactivate them; see the collection's C(docs/audits.md).
+  returned: when O(output=specs)
+  type: list
+  elements: dict
+  sample:
+    - username: ak-outpost-1
+      reason: "an internal service account (an outpost's own user): authentik refuses any change to it"
 """
 
-from ansible_collections.akops.authentik.plugins.module_utils import resources
+from ansible_collections.akops.authentik.plugins.module_utils import export, resources
 from ansible_collections.akops.authentik.plugins.module_utils import role_listing
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
@@ -205,7 +264,19 @@ def run(module, client):
     check.validate(module.params, role_listing.USER_LIST_FILTER_RULES)
     users = read_listing(module, client, "user", lambda pk: resources.find_user(client, pk=pk), resources.USERS,
                          FILTERS, "include_groups", lambda filters: list_users(module, client, filters))
-    return dict(changed=False, users=users)
+    if module.params["output"] != "specs":
+        return dict(changed=False, users=users)
+    every_group = resources.list_objects(client, resources.GROUPS, {"include_users": False},
+                                         module.params["page_size"])
+    specs, skipped = export.user_specs(users, every_group)
+    warn_templated(module, [spec["username"] for spec in specs if export.templated_strings(spec)])
+    return dict(changed=False, users=users, specs=specs, skipped=skipped)
+
+
+def warn_templated(module, usernames):
+    if usernames:
+        module.warn("%d exported users hold Jinja markers ({{, {%%, {#) that Ansible templates when a variables file "
+                    "is read; tag those values !unsafe in the file (%s)" % (len(usernames), ", ".join(usernames[:5])))
 
 
 def argument_spec():
@@ -231,6 +302,7 @@ def argument_spec():
         ordering=dict(type="str"),
         include_groups=dict(type="bool", default=True),
         page_size=dict(type="int", default=100),
+        output=dict(type="str", default="objects", choices=["objects", "specs"]),
     )
     return spec
 
