@@ -196,8 +196,11 @@ def group_specs(groups, every_group):
             skipped.append({"name": group.get("name"), "pk": group.get("pk"), "reason": reason})
         else:
             specs.append(spec)
-    order = (lambda item: (str(item["name"]), str(item.get("pk") or "")))
-    return sorted(specs, key=order), sorted(skipped, key=order)
+    return sorted(specs, key=_by_name), sorted(skipped, key=_by_name)
+
+
+def _by_name(item):
+    return (str(item["name"]), str(item.get("pk") or ""))
 
 
 # ---------------------------------------------------------------- reading the export back

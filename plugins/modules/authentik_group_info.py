@@ -129,8 +129,8 @@ groups:
       attributes: {}
 specs:
   description:
-    - With O(output=specs), the matched groups as options of M(akops.authentik.authentik_group), sorted by name:
-      C(name), C(is_superuser), C(parent) (by name; V("") for none), C(attributes) with C(attributes_mode=replace),
+    - With O(output=specs), the matched groups as options of M(akops.authentik.authentik_group), sorted by name;
+      each holds C(name), C(is_superuser), C(parent) (by name; V("") for none), C(attributes) with C(attributes_mode=replace),
       C(users) (members by username, sorted; by pk where a username has surrounding spaces) with
       C(users_mode=exact), and where the server's groups hold roles C(roles) as sorted names with
       C(roles_mode=exact).
@@ -153,7 +153,7 @@ specs:
 skipped:
   description:
     - With O(output=specs), the matched groups that no task can describe exactly, with the reason. A group with
-      several parents (authentik 2025.12 and later) is one: the module's O(akops.authentik.authentik_group#module:parent)
+      several parents (authentik 2025.12 and later) is one, since the module's O(akops.authentik.authentik_group#module:parent)
       takes one group, and a task with one of them would drop the others.
   returned: when O(output=specs)
   type: list

@@ -198,7 +198,7 @@ users:
 specs:
   description:
     - With O(output=specs), the matched users as entries of M(akops.authentik.authentik_users), sorted by username,
-      each with every key sorted when written with C(to_nice_yaml): C(username), C(name), C(email), C(is_active),
+      each with every key sorted when written with C(to_nice_yaml), holding C(username), C(name), C(email), C(is_active),
       C(path), C(type), C(attributes) with C(attributes_mode=replace), C(groups) as sorted names with
       C(groups_mode=exact), and on servers whose users hold roles (authentik 2025.12 and later) C(roles) as
       sorted names with C(roles_mode=exact).
