@@ -181,3 +181,22 @@ def _as_strings(value):
     if isinstance(value, list):
         return [str(item) for item in value]
     return [str(value)]
+
+
+def without_secret_answer(error, what):
+    """`error` with the server's answer left out when that answer came at a success status: the calls whose answers
+    hold a credential (a token key, a recovery link, a new account's app password) must never show an answer the
+    client could not take (cut off, or at an unexpected status), since it may hold `what`. Ansible's no_log masks
+    only whole values, so a fragment would show. The notes added on the way up are kept."""
+    if not (isinstance(error, ApiError) and 200 <= (error.status or 0) < 300):
+        return error
+    try:
+        first = type(error)(error.method, error.path, error.status, error.body).msg
+    except TypeError:  # an error class that takes other arguments: its notes cannot be told apart
+        first = error.msg
+    notes = error.msg[len(first):] if error.msg.startswith(first) else ""
+    error.body = None
+    error.msg = ("%s %s returned HTTP %s with an answer the module could not read; it is not shown because it may "
+                 "hold %s%s" % (error.method, error.path, error.status, what, notes))
+    error.args = (error.msg,)
+    return error

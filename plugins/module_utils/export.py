@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.akops.authentik.plugins.module_utils.compare import canonical_reference
+from ansible_collections.akops.authentik.plugins.module_utils.compare import canonical_reference, is_uuid_reference
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError
 from ansible_collections.akops.authentik.plugins.module_utils.groups import (
     current_members,
@@ -47,7 +47,8 @@ def safe_names(objects):
     uuids = set(str(item.get("pk")) for item in objects)
     return dict((item["pk"], item["name"]) for item in objects
                 if isinstance(item.get("name"), str) and counts[item["name"]] == 1
-                and canonical_reference(item["name"]) == item["name"] and item["name"] not in uuids)
+                and canonical_reference(item["name"]) == item["name"] and not is_uuid_reference(item["name"])
+                and item["name"] not in uuids)
 
 
 def references(pks, names):

@@ -16,6 +16,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.errors import (
     AuthentikError,
     InvalidResponseError,
     NotFoundError,
+    without_secret_answer,
 )
 from ansible_collections.akops.authentik.plugins.module_utils.compare import is_uuid_reference
 
@@ -454,9 +455,19 @@ def delete_token(client, identifier):
     _delete(client, token_path(identifier))
 
 
+@contextlib.contextmanager
+def answer_holds(what):
+    """For calls whose success answer holds a credential: an error about that answer never shows it."""
+    try:
+        yield
+    except ApiError as error:
+        raise without_secret_answer(error, what)
+
+
 def view_token_key(client, identifier):
     """The token's key (GET view_key/, which authentik records as a secret_view event)."""
-    answer = client.get(token_path(identifier) + "view_key/")
+    with answer_holds("the token's key"):
+        answer = client.get(token_path(identifier) + "view_key/")
     key = answer.get("key") if isinstance(answer, dict) else None
     if not isinstance(key, str):
         raise AuthentikError("the answer from %s to view_key holds no key; check api_url" % client.base_url)
@@ -485,7 +496,8 @@ def create_service_account(client, body):
 def recovery_link(client, user_pk, body):
     """POST recovery/: a link to the brand's recovery flow for the user. `body` ({} or {"token_duration"}) is sent
     only when it holds something: servers before 2026.2 take no body."""
-    answer = _recovery_action(client, user_path(user_pk) + "recovery/", None, body or None, (200,))
+    with answer_holds("the recovery link"):
+        answer = _recovery_action(client, user_path(user_pk) + "recovery/", None, body or None, (200,))
     link = answer.get("link") if isinstance(answer, dict) else None
     if not isinstance(link, str):
         raise AuthentikError("the answer from %s to recovery holds no link; check api_url" % client.base_url)

@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
-from ansible_collections.akops.authentik.plugins.module_utils.errors import ApiError, ValidationError
+from ansible_collections.akops.authentik.plugins.module_utils.errors import ValidationError, without_secret_answer
 from ansible_collections.akops.authentik.plugins.module_utils.instants import (
     format_instant,
     instant_problem,
@@ -65,6 +65,10 @@ def slugify(value):
     return _HYPHENS_AND_SPACES.sub("-", text).strip("-_")
 
 
+# A token identifier is a slug of at most 255 characters (API-lifecycle.md 3.1).
+TOKEN_IDENTIFIER_MAX = 255
+
+
 def password_token_identifier(name):
     """The identifier authentik gives the app-password token it creates with the account."""
     return slugify("service-account-%s-password" % name)
@@ -98,6 +102,12 @@ def validate_service_account_params(params):
     if params.get("name") is None:
         check.refuse("name", "is required: it is the service account's username")
     check.validate(params, SERVICE_ACCOUNT_RULES)
+    identifier = password_token_identifier(params["name"])
+    if len(identifier) > TOKEN_IDENTIFIER_MAX:
+        # Some characters become several letters in the slug (U+33AF becomes "rads2"): the name fits, its token
+        # identifier would not, and authentik would refuse the create.
+        check.refuse("name", "its app password's identifier %r would be %d characters long, more than authentik's "
+                             "%d" % (identifier[:40] + "...", len(identifier), TOKEN_IDENTIFIER_MAX))
 
 
 def manages_expiry(params):
@@ -164,22 +174,9 @@ def created_account(answer):
 
 
 def token_secret_free(error):
-    """An error about the create's answer with the answer left out. authentik answers the create with the token's
-    key, so an answer at a 2xx status that the client could not take (cut off, or at an unexpected status) may hold
-    it: such an answer is never shown."""
-    if not (isinstance(error, ApiError) and 200 <= (error.status or 0) < 300):
-        return error
-    # The notes added on the way up (what the lookup after the failure found) are kept.
-    try:
-        first = type(error)(error.method, error.path, error.status, error.body).msg
-    except TypeError:  # an error class that takes other arguments: its notes cannot be told apart
-        first = error.msg
-    notes = error.msg[len(first):] if error.msg.startswith(first) else ""
-    error.body = None
-    error.msg = ("%s %s returned HTTP %s with an answer the module could not read; it is not shown because it may "
-                 "hold the new account's token%s" % (error.method, error.path, error.status, notes))
-    error.args = (error.msg,)
-    return error
+    """An error about the create's answer with the answer left out: authentik answers the create with the token's
+    key (see errors.without_secret_answer)."""
+    return without_secret_answer(error, "the new account's token")
 
 
 # ---------------------------------------------------------------- one task, one plan

@@ -83,9 +83,10 @@ def _key_problem(value):
         return "must be a string, got %s" % check.type_name(value)
     if not value:
         return "must not be empty"
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in value):
-        # authentik 2025.12 and later trim it, older releases keep it; a bearer header cannot carry either.
-        return "must not contain spaces, line breaks or control characters"
+    if any(not (32 < ord(char) < 127) for char in value):
+        # authentik 2025.12 and later trim spaces, older releases keep them; a bearer header carries neither, nor
+        # anything beyond printable ASCII.
+        return "must be printable ASCII without spaces (it is sent as a bearer token in an HTTP header)"
     return None
 
 
@@ -163,6 +164,30 @@ def owner_needing_lookup(params, token):
     if token is not None and owner_explained(params, token):
         return None
     return params["user"]
+
+
+def refuse_other_owner(params, token):
+    """A deletion that names an owner deletes only that owner's token: an identifier typed for one user must not
+    take another user's token away."""
+    if token is None or owner_explained(params, token):
+        return
+    raise ValidationError("Invalid user: token %r belongs to %r (pk %s), not to %r; nothing was deleted"
+                          % (token["identifier"], owner_username(token) or token["user"], token["user"],
+                             params["user"]))
+
+
+def overridden_on_create(plan, created):
+    """What authentik changed in a token it created: for a caller who is not a superuser it makes the caller the
+    owner and takes `expiring` from the caller's own settings, whatever the body said (API-lifecycle.md 3.2).
+    Returns (the owner was overridden, the PATCH that restores `expiring`, or None)."""
+    if plan.action != "create" or not created:
+        return False, None
+    if "user" in plan.body and created.get("user") != plan.body["user"]:
+        return True, None
+    if "expiring" in plan.body and created.get("expiring") != plan.body["expiring"]:
+        # A later PATCH of expiring is honoured; it carries the owner and intent like every token PATCH.
+        return False, {"expiring": plan.body["expiring"], "user": created["user"], "intent": created["intent"]}
+    return False, None
 
 
 def refuse_owner_change(params, token, owner):
@@ -302,6 +327,7 @@ def plan_token(params, token, owner=None, current_key=None):
     token's key when key_read_needed() asked for it; it only decides whether the key is set and stays out of the
     plan."""
     if params.get("state") == "absent":
+        refuse_other_owner(params, token)
         refuse_managed(token, "delete")
         return plan_delete("token", token)
     intent = effective_intent(params, token)

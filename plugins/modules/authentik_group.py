@@ -93,7 +93,9 @@ options:
       - Names are looked up only when the group's roles must change; an unknown role fails the task before
         anything is written.
       - Before authentik 2025.12 a role can belong to one group only; giving a group a role that another group
-        already has then fails with the server's error, and nothing is written.
+        already has then fails with the server's error (C(Roles can only be used with a single group.)), and the
+        module sends nothing after it. Check mode cannot foresee this refusal. authentik raises it while it saves
+        the roles, so a group created in the same request may already exist; a rerun then finds it.
     type: list
     elements: str
   roles_mode:
@@ -116,6 +118,8 @@ options:
         without superuser status (held directly or through a parent group). V(true) allows it.
       - The owner (C(GET /core/users/me/)) and, when it is a superuser, the group list are read only when the task
         would delete the group, turn O(is_superuser) off, change O(parent) or remove members.
+      - Roles are not weighed. An owner that is not a superuser holds its rights through roles, and a task that
+        takes such a role from the group is not refused; run such changes with a superuser's token.
     type: bool
     default: false
 notes:

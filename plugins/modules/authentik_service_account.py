@@ -98,8 +98,9 @@ notes:
     password after a lost answer, with O(return_token=true)), C(GET /core/groups/?name=) (only to create with
     O(create_group=true)) and C(DELETE /core/users/{pk}/).
   - An existing, up-to-date account costs one request; with O(expiring) or O(expires), two (the app password is
-    read). A new account costs three or four reads before the create, which authentik allows only with the global
-    C(authentik_core.add_user) and C(authentik_core.add_token) permissions (in practice, a superuser token).
+    read). A new account costs two reads before the create (the user, and the app password's identifier, which must
+    be free), three with O(create_group=true) (also the group name). authentik allows the create only with the
+    global C(authentik_core.add_user) and C(authentik_core.add_token) permissions (in practice, a superuser token).
   - A PATCH of the app password always carries its current C(user) and C(intent); authentik would otherwise give
     the token to the caller and make it an API token.
   - When the app password of an existing account no longer exists (deleted by hand), O(expiring) and O(expires)

@@ -125,7 +125,10 @@ notes:
     expiry authentik then takes from the owner's C(goauthentik.io/user/token-expires) attribute. Reading a key
     needs C(authentik_core.view_token_key), which owning the token does not give; setting one needs
     C(authentik_core.set_token_key). Creating tokens for other users, service accounts included, needs a
-    superuser.
+    superuser. authentik creates a non-superuser's token for that user whatever O(user) says, so the module then
+    deletes it again and fails. An O(expiring) that authentik overrode on such a create is set right with one more
+    request.
+  - With O(state=absent), a given O(user) must be the token's owner; a token of another user is not deleted.
 seealso:
   - module: akops.authentik.authentik_user
   - name: authentik tokens API
@@ -227,6 +230,7 @@ diff:
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
 from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan
+from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     AuthentikModule,
     connection_argument_spec,
@@ -236,6 +240,7 @@ from ansible_collections.akops.authentik.plugins.module_utils.tokens import (
     key_read_needed,
     new_token_key,
     normalize_token_params,
+    overridden_on_create,
     owner_needing_lookup,
     plan_token,
     refuse_untouchable,
@@ -275,6 +280,20 @@ def key_to_return(client, params, plan, secrets, current_key, check_mode):
     return resources.view_token_key(client, params["identifier"])
 
 
+def undo_overrides(client, plan, created):
+    """A token authentik made for another owner than asked (the caller is not a superuser) is deleted again and
+    the task fails; an `expiring` it overrode is set right with one PATCH."""
+    owner_overridden, expiring_patch = overridden_on_create(plan, created)
+    if owner_overridden:
+        resources.delete_token(client, created["identifier"])
+        raise AuthentikError("authentik created token %r for the token's own owner (pk %s) instead of user %s: only "
+                             "a superuser can create tokens for other users; the token was deleted again, so nothing "
+                             "was changed" % (created["identifier"], created["user"], plan.body["user"]))
+    if expiring_patch:
+        return resources.update_token(client, created["identifier"], expiring_patch)
+    return created
+
+
 def run(module, client):
     """One lookup, the owner and key reads a change needs, one plan, then at most one write plus set_key."""
     params = normalize_token_params(module.params)
@@ -286,6 +305,8 @@ def run(module, client):
     plan = plan_token(params, token, owner, current_key)
     secrets = {"key": key_to_set(module, params)}
     after = apply_plan(client, plan, module.check_mode, secrets)
+    if not module.check_mode:
+        after = undo_overrides(client, plan, after)
     result = dict(changed=plan.changed, token=after, changed_fields=plan.changed_fields,
                   diff=token_diff(params, plan, after))
     if params["return_key"]:

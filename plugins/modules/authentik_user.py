@@ -154,6 +154,8 @@ options:
         or a parent group.
       - The owner is looked up (C(GET /core/users/me/)) only when a task would deactivate or delete a user, or
         take a superuser out of groups; the group list only when the owner's own superuser status is at stake.
+      - Roles are not weighed. An owner that is not a superuser holds its rights through roles, and a task that
+        takes those roles away is not refused; run such changes with a superuser's token.
     type: bool
     default: false
 notes:

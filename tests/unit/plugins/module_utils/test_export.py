@@ -224,3 +224,13 @@ def test_planning_the_spec_of_any_group_against_that_group_changes_nothing(usern
     specs, skipped = export.group_specs([group], GROUPS[:2])
     assert skipped == []
     assert plan_of_group_spec(specs[0], group).action == "none"
+
+
+def test_a_name_written_like_a_uuid_is_exported_as_the_objects_uuid():
+    """The modules read a reference in the 8-4-4-4-12 form as a UUID, so such a name cannot stand for its object."""
+    from ansible_collections.akops.authentik.plugins.module_utils.export import safe_names
+
+    looks_like = "11111111-2222-3333-4444-555555555555"
+    objects = [{"pk": "0b4c7a44-94b8-4d7e-a0a5-3c5d3a43a9f1", "name": looks_like},
+               {"pk": "7d9e6b1a-2c3f-4e5a-8b7c-9d0e1f2a3b4c", "name": "staff"}]
+    assert safe_names(objects) == {"7d9e6b1a-2c3f-4e5a-8b7c-9d0e1f2a3b4c": "staff"}

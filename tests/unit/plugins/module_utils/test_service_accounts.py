@@ -232,3 +232,17 @@ def test_once_the_patch_is_applied_the_plan_is_empty(wanted, token_expiring, tok
     assert patch.pop("user", 12) == 12 and patch.pop("intent", "app_password") == "app_password"
     again = sa.plan_service_account(spec, service_user(), dict(token, **patch))
     assert again.action == "none"
+
+
+def test_a_name_whose_token_identifier_would_be_too_long_is_refused():
+    """Some characters become several letters in the slug: the name fits in 150 characters, its app password's
+    identifier not in 255."""
+    from ansible_collections.akops.authentik.plugins.module_utils import service_accounts
+
+    fits = service_accounts.normalize_service_account_params(dict(name="a" * 150, state="present"))
+    service_accounts.validate_service_account_params(fits)
+    too_long = service_accounts.normalize_service_account_params(dict(name="\u33af" * 150, state="present"))
+    with pytest.raises(ValidationError) as error:
+        service_accounts.validate_service_account_params(too_long)
+    assert error.value.msg.startswith("Invalid name: its app password's identifier")
+    assert "more than authentik's 255" in error.value.msg
