@@ -198,3 +198,13 @@ def test_the_link_never_shows_where_it_was_not_asked_for(run_playbook, authentik
     failed = run_playbook([task("refused", no_log=no_log, username="jdoe")], verbosity=4)
     assert failed.rc != 0
     assert key not in failed.output
+
+
+def test_a_cut_off_link_answer_is_never_shown(run_playbook, authentik, jdoe, stages):
+    """A recovery answer cut off on the way would hold the start of the link: the error leaves the answer out."""
+    authentik.inject("truncated", count=1, match={"method": "POST", "path_prefix": "/core/users/%d/recovery/" % jdoe["pk"]})
+    run = run_playbook([task("link", username="jdoe")], verbosity=4)
+    assert run.rc != 0
+    assert "it is not shown because it may hold the recovery link" in run.last["msg"]
+    assert run.last.get("body") is None
+    assert "flow_token" not in run.output
