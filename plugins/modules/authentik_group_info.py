@@ -57,7 +57,7 @@ options:
     description:
       - V(objects) returns the groups as the API does (RV(groups)).
       - V(specs) also returns them as options of M(akops.authentik.authentik_group) (RV(specs)), which converged
-        change nothing, and the groups no task can describe exactly (RV(skipped)). The groups are then read with
+        change nothing, and the groups no task can describe exactly (RV(not_exported)). The groups are then read with
         their members whatever O(include_users) says, and every group is listed once more to tell which names are
         unique. See the collection's C(docs/audits.md).
     type: str
@@ -150,7 +150,7 @@ specs:
       users_mode: exact
       roles: []
       roles_mode: exact
-skipped:
+not_exported:
   description:
     - With O(output=specs), the matched groups that no task can describe exactly, with the reason. A group with
       several parents (authentik 2025.12 and later) is one, since the module's O(akops.authentik.authentik_group#module:parent)
@@ -197,7 +197,7 @@ def run(module, client):
     every_group = resources.list_objects(client, resources.GROUPS, {"include_users": False},
                                          module.params["page_size"])
     specs, skipped = export.group_specs(groups, every_group)
-    return dict(changed=False, groups=groups, specs=specs, skipped=skipped)
+    return dict(changed=False, groups=groups, specs=specs, not_exported=skipped)
 
 
 def argument_spec():

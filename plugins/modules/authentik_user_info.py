@@ -103,7 +103,7 @@ options:
       - V(objects) returns the users as the API does (RV(users)).
       - V(specs) also returns them as entries of the O(akops.authentik.authentik_users#module:users) option of
         M(akops.authentik.authentik_users) (RV(specs)), which converged change nothing, and the users no entry
-        can describe exactly (RV(skipped)). It costs one more listing, of every group, to tell which group names
+        can describe exactly (RV(not_exported)). It costs one more listing, of every group, to tell which group names
         are unique. See the collection's C(docs/audits.md).
     type: str
     choices: [objects, specs]
@@ -222,7 +222,7 @@ specs:
       groups_mode: exact
       roles: [helpdesk]
       roles_mode: exact
-skipped:
+not_exported:
   description:
     - With O(output=specs), the matched users that no entry can describe exactly, with the reason, sorted by
       username. Internal service accounts (outposts' own users, which authentik refuses to change) are always
@@ -270,7 +270,7 @@ def run(module, client):
                                          module.params["page_size"])
     specs, skipped = export.user_specs(users, every_group)
     warn_templated(module, [spec["username"] for spec in specs if export.templated_strings(spec)])
-    return dict(changed=False, users=users, specs=specs, skipped=skipped)
+    return dict(changed=False, users=users, specs=specs, not_exported=skipped)
 
 
 def warn_templated(module, usernames):
