@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.akops.authentik.plugins.module_utils import lockout, resources, service_accounts
-from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError
+from ansible_collections.akops.authentik.plugins.module_utils.errors import AuthentikError, ValidationError
 
 
 class Endpoints(object):
@@ -141,3 +141,14 @@ def guard_self_lockout(client, plans, owner=None):
     if lockout.needs_group_tree(risky, owner):
         tree = lockout.group_tree(resources.all_groups(client))
         lockout.refuse_superuser_loss(tree, risky, owner)
+
+
+def refuse_taken_name(find_by_name, kind, wanted, current):
+    """A rename of `current` (a group or role) to a name another one has fails here, in check mode too, not with the
+    server's 400 after other writes. One lookup (`find_by_name`), only when renaming."""
+    if current is None or wanted is None or wanted == current["name"]:
+        return
+    holder = find_by_name(wanted)
+    if holder is not None and holder["pk"] != current["pk"]:
+        raise ValidationError("Invalid name: %r is already the name of the %s %s; renaming %s %r would fail, so "
+                              "nothing was changed" % (wanted, kind, holder["pk"], kind, current["name"]))

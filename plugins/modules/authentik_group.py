@@ -221,8 +221,12 @@ diff:
 """
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
-from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError, ValidationError
+from ansible_collections.akops.authentik.plugins.module_utils.converge import (
+    apply_plan,
+    guard_self_lockout,
+    refuse_taken_name,
+)
+from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
 from ansible_collections.akops.authentik.plugins.module_utils.groups import (
     group_diff,
     members_needing_lookup,
@@ -253,18 +257,11 @@ def find_selected_group(client, params):
     return group
 
 
-def refuse_taken_name(client, params, group):
-    """A rename to a name another group has fails here, in check mode too. Only servers that keep group names
-    unique (2025.12 and later, recognised by their `parents` list) are asked; one lookup, only when renaming."""
-    wanted = params["name"]
-    if group is None or params["state"] == "absent" or wanted is None or wanted == group["name"]:
+def refuse_taken_rename(client, params, group):
+    """Only servers that keep group names unique (2025.12 and later, recognised by their `parents` list) are asked."""
+    if group is None or params["state"] == "absent" or not uses_parents_list(group):
         return
-    if not uses_parents_list(group):
-        return
-    holder = resources.find_group(client, name=wanted)
-    if holder is not None and holder["pk"] != group["pk"]:
-        raise ValidationError("Invalid name: %r is already the name of the group %s; renaming group %r would "
-                              "fail, so nothing was changed" % (wanted, holder["pk"], group["name"]))
+    refuse_taken_name(lambda name: resources.find_group(client, name=name), "group", params["name"], group)
 
 
 def lookups(client, params, group):
@@ -281,7 +278,7 @@ def run(module, client):
     params = normalize_group_params(module.params)
     validate_group_params(params)
     group = find_selected_group(client, params)
-    refuse_taken_name(client, params, group)
+    refuse_taken_rename(client, params, group)
     if roles_requested(params):
         refuse_group_roles(group)
     users, parent, roles = lookups(client, params, group)

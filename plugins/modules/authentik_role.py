@@ -158,8 +158,8 @@ diff:
 """
 
 from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan
-from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError, ValidationError
+from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, refuse_taken_name
+from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
 from ansible_collections.akops.authentik.plugins.module_utils.module import (
     AuthentikModule,
     connection_argument_spec,
@@ -185,17 +185,6 @@ def find_selected_role(client, params):
     return role
 
 
-def refuse_taken_name(client, params, role):
-    """A rename to a name another role has fails here, in check mode too; one lookup, only when renaming."""
-    wanted = params["name"]
-    if role is None or params["state"] == "absent" or wanted is None or wanted == role["name"]:
-        return
-    holder = resources.find_role(client, name=wanted)
-    if holder is not None and holder["pk"] != role["pk"]:
-        raise ValidationError("Invalid name: %r is already the name of the role %s; renaming role %r would fail, "
-                              "so nothing was changed" % (wanted, holder["pk"], role["name"]))
-
-
 def read_held_permissions(client, params, role):
     """The role's permissions as keys, or None when the task does not manage them. A new role holds none."""
     if params["permissions"] is None or params["state"] == "absent":
@@ -218,7 +207,8 @@ def run(module, client):
     params = normalize_role_params(module.params)
     validate_role_params(params)
     role = find_selected_role(client, params)
-    refuse_taken_name(client, params, role)
+    if params["state"] == "present":
+        refuse_taken_name(lambda name: resources.find_role(client, name=name), "role", params["name"], role)
     held = read_held_permissions(client, params, role)
     refuse_unknown_grants(client, permission_changes(held or set(), params)[0])
     plan = plan_role(params, role, held)
