@@ -7,39 +7,154 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.akops.authentik.plugins.module_utils import resources
-from ansible_collections.akops.authentik.plugins.module_utils.errors import NotFoundError
+import contextlib
+import json
+
+from ansible_collections.akops.authentik.plugins.module_utils import resources, workers
+from ansible_collections.akops.authentik.plugins.module_utils import validation as check
+from ansible_collections.akops.authentik.plugins.module_utils.api import API_PREFIX
+from ansible_collections.akops.authentik.plugins.module_utils.errors import ApiError, AuthentikError, NotFoundError
+from ansible_collections.akops.authentik.plugins.module_utils.purge import in_purge_scope
 from ansible_collections.akops.authentik.plugins.module_utils.users import entry_named
 
 
-def read_users(client, usernames, page_size, everything=False):
-    """{username: user} holding at least the named users that exist (all users when `everything`).
+# What the bulk module's plans, diffs and guards read of a user. Everything else authentik sends (an avatar,
+# which can be a data URI of several kilobytes, date_joined, uid, ...) is dropped as each page arrives, so memory
+# grows with the users kept, not with the size of authentik's answers.
+KEPT_USER_FIELDS = ("pk", "username", "name", "email", "is_active", "last_login", "is_superuser", "path", "type",
+                    "attributes", "groups", "groups_obj", "roles", "roles_obj")
 
-    The first list page tells how large the directory is. The rest is read the cheaper way: the remaining
-    pages, or one exact lookup per named user still missing, whichever takes fewer requests."""
+
+def read_users(clients, usernames, page_size, scope=None, parallel=1):
+    """{username: user} for the named users that exist and, with a purge scope, every user in the scope.
+
+    The scope is read with authentik's own filters (path_startswith, type), which may take in more than the scope
+    (path_startswith is a plain string prefix): in_purge_scope decides. Named users the scope read did not find
+    are then looked for in the whole directory, the cheaper way (see find_named). After each first page the other
+    pages are read `parallel` at a time. Only the users kept, and only KEPT_USER_FIELDS of them, stay in memory.
+
+    `clients` is a workers.ClientPerThread."""
+    named = set(usernames)
+    kept = KeptUsers()
+    if scope is not None:
+        read_pages(clients, scope_query(scope, page_size), parallel, kept,
+                   lambda user: user["username"] in named or in_purge_scope(user, scope))
+    missing = [name for name in usernames if name not in kept.users]
+    if scope is None or missing:
+        find_named(clients, missing, page_size, parallel, kept)
+    return kept.users
+
+
+def scope_query(scope, page_size):
+    """The list query that narrows a read to the purge scope as far as authentik's filters can. `type` is a
+    multi-value filter from 2023.8; older servers ignore it and the scope check still applies."""
     query = {"page_size": page_size}
+    if scope.get("path_startswith"):
+        query["path_startswith"] = scope["path_startswith"]
+    if scope.get("type"):
+        query["type"] = list(scope["type"])
+    return query
+
+
+def find_named(clients, usernames, page_size, parallel, kept):
+    """Add the named users that exist to `kept`. The first page of the directory tells its size; the rest is read
+    the way that takes fewer requests: the remaining pages, or one exact lookup per named user still missing."""
+    wanted = set(usernames)
+    first = first_page(clients.get(), {"page_size": page_size})
+    kept.add_all(user for user in first["results"] if user["username"] in wanted)
+    missing = [name for name in usernames if name not in kept.users]
+    remaining = page_count(clients.get(), first) - 1
+    if not missing:
+        return
+    if remaining <= len(missing):
+        read_pages(clients, {"page_size": page_size}, parallel, kept, lambda user: user["username"] in wanted,
+                   first=first)
+        return
+    lookups = workers.bounded_map(lambda name: resources.find_user(clients.get(), username=name), missing, parallel)
+    kept.add_all(user for user in lookups if user is not None)
+
+
+def read_pages(clients, query, parallel, kept, keep, first=None):
+    """Add to `kept` the users of every page of the filtered list that `keep` accepts: page 1 (unless `first`
+    already holds it), then pages 2 to total_pages, `parallel` at a time."""
+    if first is None:
+        first = first_page(clients.get(), query)
+        kept.add_all(user for user in first["results"] if keep(user))
+    pages = range(2, page_count(clients.get(), first) + 1)
+
+    def read(page):
+        client = clients.get()
+        with missing_page_explained(client, page, first):
+            data = client.get_page(resources.USERS, dict(query, page=page))
+        return [resources.checked_user(client, user) for user in data["results"] if keep(user)]
+
+    for users in workers.bounded_map(read, pages, parallel):
+        kept.add_all(users)
+
+
+def first_page(client, query):
+    """Page 1 of the user list, its users checked to be authentik's (see resources.checked_user)."""
     with resources.hint_on_missing_api(client):
-        first = client.get_page(resources.USERS, dict(query, page=1))
-    users = index_by_username(client, first["results"])
-    missing = [name for name in usernames if name not in users]
-    remaining_pages = max(0, _whole_number(first["pagination"].get("total_pages"), 1) - 1)
-    if everything or remaining_pages <= len(missing):
-        with resources.hint_on_missing_api(client):
-            return index_by_username(client, client.paginate(resources.USERS, query, first=first))
-    for name in missing:
-        user = resources.find_user(client, username=name)
-        if user is not None:
-            users[name] = user
-    return users
+        data = client.get_page(resources.USERS, dict(query, page=1))
+    data["results"] = [resources.checked_user(client, user) for user in data["results"]]
+    return data
 
 
-def _whole_number(value, default):
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+def page_count(client, first):
+    """total_pages of a first page, checked against its count and its page size: the pages after the first are
+    asked for all at once, so a number no authentik would send (a wrong api_url, a proxy's answer) must not
+    decide how many requests go out."""
+    pagination = first["pagination"]
+    total, count = pagination.get("total_pages"), pagination.get("count")
+    size = len(first["results"])
+    expected = max(1, -(-count // size) if size else 1) if _whole_number(count) else None
+    if not _whole_number(total) or total != expected:
+        raise AuthentikError(
+            "GET %s%s returned pagination that authentik never sends (total_pages %s for count %s at %d per "
+            "page); check api_url (%s)" % (API_PREFIX, resources.USERS, check.short_repr(total),
+                                           check.short_repr(count), size, client.base_url))
+    return total
 
 
-def index_by_username(client, users):
-    """{username: user}; every user checked to be authentik's (pk and username), see resources.checked_user."""
-    return dict((user["username"], user) for user in (resources.checked_user(client, user) for user in users))
+@contextlib.contextmanager
+def missing_page_explained(client, page, first):
+    """A page that page 1 counted but that is gone by the time it is read: users were deleted meanwhile."""
+    try:
+        yield
+    except ApiError as exc:
+        if exc.status == 404:
+            exc.note("page %d of %d is gone: users were deleted while the directory was read; run the task again"
+                     % (page, first["pagination"]["total_pages"]))
+        raise
+
+
+def _whole_number(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+class KeptUsers(object):
+    """The users kept from a directory read, by username, trimmed to KEPT_USER_FIELDS. The group and role entries
+    that many users share (groups_obj, roles_obj) are kept once each: a hundred thousand users in four groups
+    hold four group objects, not a hundred thousand copies."""
+
+    def __init__(self):
+        self.users = {}
+        self._shared = {}
+
+    def add_all(self, users):
+        for user in users:
+            self.users[user["username"]] = self.trimmed(user)
+
+    def trimmed(self, user):
+        kept = dict((field, user[field]) for field in KEPT_USER_FIELDS if field in user)
+        for field in ("groups_obj", "roles_obj"):
+            if isinstance(kept.get(field), list):
+                kept[field] = [self._shared_entry(field, entry) for entry in kept[field]]
+        return kept
+
+    def _shared_entry(self, field, entry):
+        key = (field, json.dumps(entry, sort_keys=True, default=str))
+        return self._shared.setdefault(key, entry)
 
 
 def groups_seen(users):

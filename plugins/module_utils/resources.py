@@ -100,34 +100,49 @@ def hint_on_missing_api(client):
 
 
 def create_user(client, body):
-    """POST the new user; after a transient failure, look it up before anything else (see _create_once)."""
+    """POST the new user; after a transient failure, look it up before anything else (see _create_once). Usernames
+    are unique, so a second POST can never make a second user: it is sent whenever the lookup finds none."""
     return _create_once(
         client,
         lambda: checked_user(client, client.post(USERS, body=body, expected=(201,))),
         lambda: find_user(client, username=body["username"]),
+        taken=lambda error: _names_taken_field(error, "username"),
     )
 
 
-def _create_once(client, create, find_again):
+def _names_taken_field(error, field):
+    """authentik's answer to a create whose unique field is taken: 400 {field: ["... must be unique."]}."""
+    detail = error.body.get(field) if isinstance(error, ApiError) and error.status == 400 and isinstance(
+        error.body, dict) else None
+    return isinstance(detail, list) and any("unique" in str(item) for item in detail)
+
+
+def _create_once(client, create, find_again, taken=None):
     """A create is never sent twice without a lookup confirming it was not created: a blind second POST could
     make a duplicate or fail on the now-taken name.
 
     After a transient failure the object is looked up; found, the create went through and only its answer was
-    lost. Not found, the create is sent again only when the failure shows that the server did not act on it
-    (authentik's 429 throttle answer, a connection that was never made), honouring Retry-After and the client's
-    retry budget and backoff. After a 5xx, a timeout or a reset the create may still be running behind a proxy,
-    where a lookup cannot rule it out, so the error says what the lookup found and is raised."""
+    lost. Not found, the create is sent again only when that cannot make a second object: when the failure shows
+    that the server did not act on it (authentik's 429 throttle answer, a connection that was never made), or when
+    `taken` is given, because the object's name is unique and a late first create makes the second one fail with
+    the answer `taken` recognises, after which the object is looked up again. The client's retry budget, backoff
+    and Retry-After apply. Otherwise, after a 5xx, a timeout or a reset the create may still be running behind a
+    proxy, where a lookup cannot rule it out, so the error says what the lookup found and is raised."""
     attempt = 1
     while True:
         try:
             return create()
         except AuthentikError as error:
+            if attempt > 1 and taken is not None and taken(error):
+                found = find_again()
+                if found is not None:
+                    return found
             if not error.transient:
                 raise
             found = find_again()
             if found is not None:
                 return found
-            if not error.unprocessed:
+            if not (error.unprocessed or taken is not None):
                 error.note("it was not created as far as a lookup right after could tell; running the task "
                            "again is safe")
                 raise

@@ -169,7 +169,10 @@ def build_user_body(scalars, attributes=None, group_pks=None, role_pks=None):
 
 def predict_user(user, patch, group_info, role_info=None):
     """What the server will return after the PATCH (check mode's answer). `group_info` maps uuid -> group object,
-    `role_info` uuid -> role name."""
+    `role_info` uuid -> role name. With nothing to change the answer is the user itself: a bulk run of up-to-date
+    users holds one copy of each, not two."""
+    if not patch:
+        return user
     result = copy.deepcopy(user)
     for field, value in patch.items():
         result[field] = format_instant(value) if field == "last_login" else copy.deepcopy(value)

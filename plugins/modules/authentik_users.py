@@ -229,9 +229,6 @@ diff:
   elements: dict
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.akops.authentik.plugins.module_utils import directory, resources
 from ansible_collections.akops.authentik.plugins.module_utils import validation as check
 from ansible_collections.akops.authentik.plugins.module_utils.converge import apply_plan, guard_self_lockout
@@ -265,6 +262,8 @@ from ansible_collections.akops.authentik.plugins.module_utils.users import (
     user_diff,
     validate_user_specs,
 )
+from ansible_collections.akops.authentik.plugins.module_utils.workers import ClientPerThread, bounded_map
+
 
 COUNTS = ("created", "updated", "deleted", "deactivated", "unchanged")
 OUTCOME = {"create": "created", "update": "updated", "delete": "deleted", "none": "unchanged"}
@@ -299,11 +298,12 @@ def lookups_wanted(specs, users, needing_lookup):
     return [(spec["username"], needing_lookup(spec, users.get(spec["username"]))) for spec in specs]
 
 
-def plan_all(client, params):
+def plan_all(clients, params):
     """(specs, plans) for the list and the purge, after reading the directory and resolving groups and roles."""
     specs, scope = validate_task(params)
-    users = directory.read_users(client, [spec["username"] for spec in specs], params["page_size"],
-                                 everything=scope is not None)
+    users = directory.read_users(clients, [spec["username"] for spec in specs], params["page_size"], scope=scope,
+                                 parallel=params["parallel"])
+    client = clients.get()
     owner = None
     listed = len(specs)
     if scope is not None:
@@ -322,21 +322,6 @@ def plan_all(client, params):
     return specs, plans
 
 
-class ClientPerThread(object):
-    """requests.Session is not meant to be shared between threads: each writer thread gets its own client."""
-
-    def __init__(self, module):
-        self._module = module
-        self._local = threading.local()
-        # The first client, made before any thread, gives the connection warnings once.
-        self._local.client = build_client(module)
-
-    def get(self):
-        if not hasattr(self._local, "client"):
-            self._local.client = build_client(self._module, warn=False)
-        return self._local.client
-
-
 def carry_out(module, clients, specs, plans):
     """Apply every plan with bounded concurrency; [(user after, error or None)] in the order of the plans."""
 
@@ -351,11 +336,8 @@ def carry_out(module, clients, specs, plans):
             # One user's unexpected failure must not lose the report of the others' writes.
             return None, AuthentikError("unexpected %s: %s" % (type(error).__name__, error))
 
-    workers = max(1, min(module.params["parallel"], len(plans) or 1))
-    if workers == 1 or module.check_mode:
-        return [apply(index) for index in range(len(plans))]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(apply, range(len(plans))))
+    parallel = 1 if module.check_mode else module.params["parallel"]
+    return list(bounded_map(apply, range(len(plans)), parallel))
 
 
 def outcome(plan, purged):
@@ -407,9 +389,9 @@ def argument_spec():
 
 def main():
     module = AuthentikModule(argument_spec=argument_spec(), supports_check_mode=True)
-    clients = ClientPerThread(module)
+    clients = ClientPerThread(lambda first: build_client(module, warn=first))
     try:
-        specs, plans = plan_all(clients.get(), module.params)
+        specs, plans = plan_all(clients, module.params)
     except AuthentikError as error:
         fail_from(module, error)
     outcomes = carry_out(module, clients, specs, plans)

@@ -120,15 +120,26 @@ def test_create_with_lost_answer_is_looked_up_not_repeated(run_playbook, authent
     assert rerun.last["changed"] is False
 
 
-def test_create_that_failed_is_reported_not_repeated(run_playbook, authentik):
+def test_user_create_after_a_503_is_sent_again_once_a_lookup_finds_nothing(run_playbook, authentik):
+    # Usernames are unique, so a second POST cannot make a second user.
     authentik.inject("status", status=503, match={"method": "POST"})
-    run = run_playbook([user_task(username="never", name="N")])
+    run = run_playbook([user_task(username="again", name="A")])
+    assert run.rc == 0, run.output
+    assert run.last["changed"] is True
+    assert [entry[0::2] for entry in log(authentik)] == [("GET", 200), ("POST", 503), ("GET", 200), ("POST", 201)]
+    assert authentik.find_user("again") is not None
+
+
+def test_group_create_that_failed_is_reported_not_repeated(run_playbook, authentik):
+    # Before 2025.12 a second POST of the same group name would make a second group.
+    authentik.inject("status", status=503, match={"method": "POST"})
+    run = run_playbook([{"name": "group", "akops.authentik.authentik_group": dict(FAST, name="never")}])
     assert run.rc != 0
-    assert run.last["msg"] == ("POST /api/v3/core/users/ returned HTTP 503: "
+    assert run.last["msg"] == ("POST /api/v3/core/groups/ returned HTTP 503: "
                                + run.last["msg"].split("HTTP 503: ", 1)[1])
     assert run.last["msg"].endswith(NOT_FOUND_AFTER_FAILURE)
     assert [entry[0] for entry in log(authentik)] == ["GET", "POST", "GET"]
-    assert authentik.find_user("never") is None
+    assert find_group(authentik, "never") is None
 
 
 def test_throttled_create_is_sent_again_after_a_lookup_finds_nothing(run_playbook, authentik):

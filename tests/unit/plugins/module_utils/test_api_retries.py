@@ -111,31 +111,58 @@ def test_throttled_create_that_was_processed_after_all_is_not_sent_again(authent
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_create_after_a_server_error_is_not_sent_again(authentik, status):
-    # The create may still be running behind a proxy, where a lookup right now cannot rule it out.
+    # The group may still be created behind a proxy, where a lookup right now cannot rule it out, and before
+    # 2025.12 a second POST of the same name would make a second group.
     sleeps = []
     authentik.inject("status", status=status, match={"method": "POST"})
     with pytest.raises(ApiError) as caught:
-        resources.create_user(client_for(authentik, sleeps), {"username": "never", "name": "N"})
+        resources.create_group(client_for(authentik, sleeps), {"name": "never"})
     assert caught.value.msg.endswith(NOT_FOUND_AFTER_FAILURE)
     assert [entry["method"] for entry in authentik.requests] == ["POST", "GET"] and sleeps == []
 
 
-def test_create_whose_answer_timed_out_is_not_sent_again(authentik):
-    # The server still works on the create after the client has given up, as authentik behind a proxy does.
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_user_create_after_a_server_error_is_sent_again_after_the_lookup(authentik, status):
+    # Usernames are unique: a second POST cannot make a second user, whatever became of the first.
+    sleeps = []
+    authentik.inject("status", status=status, match={"method": "POST"})
+    user = resources.create_user(client_for(authentik, sleeps), {"username": "again", "name": "A"})
+    assert user["pk"] == authentik.find_user("again")["pk"]
+    assert writes_and_lookups(authentik) == [("POST", status), ("GET", 200), ("POST", 201)] and len(sleeps) == 1
+
+
+def test_user_create_that_fails_every_time_gives_up_within_the_retry_budget(authentik):
+    sleeps = []
+    authentik.inject("status", count=10, status=502, match={"method": "POST"})
+    with pytest.raises(ApiError) as caught:
+        resources.create_user(client_for(authentik, sleeps, retries=2), {"username": "never", "name": "N"})
+    assert caught.value.msg.endswith("; it was not created; gave up after 3 attempts")
+    assert [entry["method"] for entry in authentik.requests] == ["POST", "GET"] * 3
+    assert authentik.find_user("never") is None
+
+
+def test_user_create_that_landed_late_is_found_not_made_twice(authentik):
+    # The first POST times out, the lookup finds nothing, and the first create lands before the second POST:
+    # authentik refuses the second as a taken username, and the user the first one made is the answer.
     sleeps = []
     authentik.inject("slow", delay=1, process=False, match={"method": "POST"})
-    client = Client(authentik.url, TOKEN, timeout=0.3, sleep=sleeps.append)
-    with pytest.raises(TransportError) as caught:
-        resources.create_user(client, {"username": "late", "name": "L"})
-    assert caught.value.unprocessed is False
-    assert caught.value.msg.endswith(NOT_FOUND_AFTER_FAILURE)
-    deadline = time.monotonic() + 5  # the slow POST is logged when its delay is over
-    while time.monotonic() < deadline and not any(entry["method"] == "POST" for entry in authentik.requests):
-        time.sleep(0.05)
-    time.sleep(0.2)
-    assert sum(entry["method"] == "POST" for entry in authentik.requests) == 1
-    # The create landed after the lookup had found nothing: a second POST would have made a duplicate.
-    assert authentik.find_user("late") is not None
+    client = Client(authentik.url, TOKEN, timeout=0.3, retry_delay=3.0, retry_max_delay=3.0,
+                    sleep=lambda seconds: (sleeps.append(seconds), time.sleep(1.5)))
+    user = resources.create_user(client, {"username": "late", "name": "L"})
+    assert user["pk"] == authentik.find_user("late")["pk"]
+    sent = writes_and_lookups(authentik)
+    assert sent == [("GET", 200), ("POST", 201), ("POST", 400), ("GET", 200)], sent
+    assert [entry["status"] for entry in authentik.requests if entry["method"] == "POST"].count(201) == 1
+
+
+def test_user_create_taken_on_the_first_attempt_is_refused(authentik):
+    # Not after a failure of this run's own create: somebody else has the name, and that is an error.
+    authentik.add_user(username="taken")
+    authentik.clear_requests()
+    with pytest.raises(ApiError) as caught:
+        resources.create_user(client_for(authentik, []), {"username": "taken", "name": "T"})
+    assert caught.value.status == 400
+    assert [entry["method"] for entry in authentik.requests] == ["POST"]
 
 
 def test_create_whose_connection_was_never_made_is_sent_again(authentik):
