@@ -27,7 +27,7 @@ NEWEST_PYTHON  ?= $(firstword $(foreach candidate,\
                     $(shell command -v python3.13 python3.12 2>/dev/null),\
                     $(shell $(candidate) -c 'import sys' >/dev/null 2>&1 && echo $(candidate))))
 
-.PHONY: venv install demo bench test unit integration clean \
+.PHONY: venv install demo bench soak test unit integration clean \
         gates-venv gates sanity lint docs docs-check changelog-lint galaxy-check ee-check test-matrix
 
 venv: $(VENV)/.installed
@@ -47,9 +47,15 @@ $(INSTALLED)/MANIFEST.json: $(VENV)/.installed $(SOURCES)
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" ./examples/run-demo.sh
 
-# Not part of `make test`: per-user loop vs. uri tasks vs. the bulk module; writes docs/performance.md.
+# Not part of `make test`: per-user loop vs. uri tasks vs. the bulk module at 10,000 and 100,000 users against a
+# server with a real server's latency; writes docs/performance.md (about half an hour).
 bench: install
 	$(BIN)/python -m tests.bench.run --output docs/performance.md
+
+# Not part of `make test`, which runs the same test with 300 users: converge 5,000 users while the server fails a
+# seeded 5% of the requests, then rerun.
+soak: install
+	AKOPS_SOAK_USERS=5000 $(BIN)/python -m pytest -v tests/integration/test_scale.py -k transient_faults
 
 unit: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/unit

@@ -15,27 +15,44 @@ from ansible_collections.akops.authentik.plugins.module_utils import validation 
 from ansible_collections.akops.authentik.plugins.module_utils.api import API_PREFIX
 from ansible_collections.akops.authentik.plugins.module_utils.errors import ApiError, AuthentikError, NotFoundError
 from ansible_collections.akops.authentik.plugins.module_utils.purge import in_purge_scope
-from ansible_collections.akops.authentik.plugins.module_utils.users import entry_named
+from ansible_collections.akops.authentik.plugins.module_utils.users import entry_named, user_managed_fields
 
 
-# What the bulk module's plans, diffs and guards read of a user. Everything else authentik sends (an avatar,
-# which can be a data URI of several kilobytes, date_joined, uid, ...) is dropped as each page arrives, so memory
-# grows with the users kept, not with the size of authentik's answers.
+# What the bulk module's plans, diffs and guards may read of a user (see fields_needed). Everything else authentik
+# sends (an avatar, which can be a data URI of several kilobytes, date_joined, uid, ...) is dropped as each page
+# arrives, so memory grows with the users kept, not with the size of authentik's answers.
 KEPT_USER_FIELDS = ("pk", "username", "name", "email", "is_active", "last_login", "is_superuser", "path", "type",
                     "attributes", "groups", "groups_obj", "roles", "roles_obj")
+# Always kept: the user's identity, and what the lock-out guard and a purge read.
+BASE_FIELDS = ("pk", "username", "is_active", "is_superuser")
+# A managed option that is compared through more than its own field.
+FIELDS_OF_OPTION = {"groups": ("groups", "groups_obj"), "roles": ("roles", "roles_obj")}
 
 
-def read_users(clients, usernames, page_size, scope=None, parallel=1):
+def fields_needed(specs, scope=None):
+    """The user fields that planning `specs` (and matching the purge scope) reads: the fields the entries manage,
+    and BASE_FIELDS. A list that manages names and emails keeps neither attributes nor group entries."""
+    fields = set(BASE_FIELDS)
+    for spec in specs:
+        for option in user_managed_fields(spec):
+            fields.update(FIELDS_OF_OPTION.get(option, (option,)))
+    if scope is not None:
+        fields.update(("path", "type"))
+    return tuple(field for field in KEPT_USER_FIELDS if field in fields)
+
+
+def read_users(clients, usernames, page_size, scope=None, parallel=1, fields=KEPT_USER_FIELDS):
     """{username: user} for the named users that exist and, with a purge scope, every user in the scope.
 
     The scope is read with authentik's own filters (path_startswith, type), which may take in more than the scope
     (path_startswith is a plain string prefix): in_purge_scope decides. Named users the scope read did not find
     are then looked for in the whole directory, the cheaper way (see find_named). After each first page the other
-    pages are read `parallel` at a time. Only the users kept, and only KEPT_USER_FIELDS of them, stay in memory.
+    pages are read `parallel` at a time. Only the users kept, and only `fields` of them (see fields_needed), stay in
+    memory.
 
     `clients` is a workers.ClientPerThread."""
     named = set(usernames)
-    kept = KeptUsers()
+    kept = KeptUsers(fields)
     if scope is not None:
         read_pages(clients, scope_query(scope, page_size), parallel, kept,
                    lambda user: user["username"] in named or in_purge_scope(user, scope))
@@ -133,12 +150,13 @@ def _whole_number(value):
 
 
 class KeptUsers(object):
-    """The users kept from a directory read, by username, trimmed to KEPT_USER_FIELDS. The group and role entries
-    that many users share (groups_obj, roles_obj) are kept once each: a hundred thousand users in four groups
-    hold four group objects, not a hundred thousand copies."""
+    """The users kept from a directory read, by username, trimmed to `fields`. What many users share is kept once:
+    a hundred thousand users in four groups hold four group entries (groups_obj, roles_obj) and four group UUID
+    strings, not a hundred thousand copies of each."""
 
-    def __init__(self):
+    def __init__(self, fields=KEPT_USER_FIELDS):
         self.users = {}
+        self.fields = fields
         self._shared = {}
 
     def add_all(self, users):
@@ -146,10 +164,14 @@ class KeptUsers(object):
             self.users[user["username"]] = self.trimmed(user)
 
     def trimmed(self, user):
-        kept = dict((field, user[field]) for field in KEPT_USER_FIELDS if field in user)
+        kept = dict((field, user[field]) for field in self.fields if field in user)
         for field in ("groups_obj", "roles_obj"):
             if isinstance(kept.get(field), list):
                 kept[field] = [self._shared_entry(field, entry) for entry in kept[field]]
+        for field in ("groups", "roles"):
+            if isinstance(kept.get(field), list):
+                kept[field] = [self._shared.setdefault(key, key) if isinstance(key, str) else key
+                               for key in kept[field]]
         return kept
 
     def _shared_entry(self, field, entry):

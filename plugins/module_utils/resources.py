@@ -147,7 +147,7 @@ def _create_once(client, create, find_again, taken=None):
                            "again is safe")
                 raise
             if attempt > client.retries:
-                error.note("it was not created; gave up after %d attempts" % attempt)
+                error.note("it was not created; gave up after %d attempt%s" % (attempt, "s" if attempt > 1 else ""))
                 raise
             client.wait(attempt, getattr(error, "retry_after", None))
             attempt += 1

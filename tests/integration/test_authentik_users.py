@@ -13,19 +13,19 @@ def bulk(users, title="bulk", **args):
 
 def by_kind(srv):
     """Request log as (method, what): list, lookup, group, write kinds, for budget assertions."""
-    kinds = []
-    for entry in srv.requests:
-        if entry["method"] != "GET":
-            kinds.append(entry["method"])
-        elif entry["path"].startswith("/api/v3/core/groups/"):
-            kinds.append("group")
-        elif "username" in entry["query"]:
-            kinds.append("lookup")
-        elif entry["path"].endswith("/me/"):
-            kinds.append("me")
-        else:
-            kinds.append("list")
-    return kinds
+    return [kind_of(entry) for entry in srv.requests]
+
+
+def kind_of(entry):
+    if entry["method"] != "GET":
+        return entry["method"]
+    if entry["path"].startswith("/api/v3/core/groups/"):
+        return "group"
+    if "username" in entry["query"]:
+        return "lookup"
+    if entry["path"].endswith("/me/"):
+        return "me"
+    return "list"
 
 
 @pytest.fixture
@@ -129,6 +129,34 @@ def test_purge_deactivates_only_inside_the_scope(run_playbook, authentik):
     assert again.last["changed"] is False
 
 
+def test_purge_reads_only_its_scope_with_the_servers_filter(run_playbook, authentik):
+    for n in range(400):
+        authentik.add_user(username="u%03d" % n, name="U")
+    for n in range(150):
+        authentik.add_user(username="b%03d" % n, name="B", path="staff/berlin")
+    specs = [{"username": "b%03d" % n, "name": "B"} for n in range(140)] + [{"username": "u005", "name": "Five"}]
+    scope = {"path_startswith": "/staff/berlin/"}
+
+    check = run_playbook([bulk(specs, purge=scope)], check=True)
+    assert check.rc == 0, check.output
+    assert check.last["counts"] == {"created": 0, "updated": 1, "deleted": 0, "deactivated": 10, "unchanged": 140}
+    assert writes(authentik) == []
+
+    run = run_playbook([bulk(specs, purge=scope)])
+    assert run.last["counts"] == check.last["counts"]
+    lists = [entry["query"] for entry in authentik.requests if kind_of(entry) == "list"]
+    # The scope's 150 users in two filtered pages at the cap of 100; u005, outside the scope, by one exact
+    # lookup after the first page of the directory showed that five more pages would cost more.
+    assert [query.get("path_startswith") for query in lists] == [["staff/berlin"], ["staff/berlin"], None]
+    assert sorted(by_kind(authentik)) == sorted(["list"] * 3 + ["lookup", "me"] + ["PATCH"] * 11)
+    assert all(authentik.find_user("b%03d" % n)["is_active"] is (n < 140) for n in range(150))
+    assert all(authentik.find_user("u%03d" % n)["is_active"] for n in range(400))
+
+    again = run_playbook([bulk(specs, purge=scope, parallel=1)])
+    assert again.last["changed"] is False
+    assert sorted(by_kind(authentik)) == sorted(["list"] * 3 + ["lookup", "me"])
+
+
 def test_purge_delete_never_the_token_owner(run_playbook, authentik):
     authentik.add_user(username="stray", name="S", path="users")
     run = run_playbook([bulk([{"username": "named", "name": "N"}], purge={"path_startswith": "users"},
@@ -199,3 +227,17 @@ def test_entries_are_normalized_like_authentik_stores_them(run_playbook, authent
     run = run_playbook([bulk([{"username": " trim ", "name": "T ", "groups": [team["pk"].upper()]}])])
     assert run.last["changed"] is False
     assert by_kind(authentik) == ["list"]
+
+
+def test_arguments_echoed_at_vvvv_list_only_given_options_and_no_password(run_playbook, authentik):
+    secret = "Pw-bulk-Echo-93"
+    specs = [{"username": "echo1", "name": "E", "password": secret}, {"username": "echo2", "email": "e@example.com"}]
+    run = run_playbook([bulk(specs)], verbosity=4, diff=True)
+    assert run.rc == 0, run.output
+    assert secret not in run.output and secret not in str(run.results)
+    echoed = run.last["invocation"]["module_args"]["users"]
+    # Each entry as given, with Ansible's defaults filled in, and no option the entry left out.
+    assert echoed[1] == {"username": "echo2", "email": "e@example.com", "state": "present", "groups_mode": "add",
+                         "roles_mode": "add", "attributes_mode": "merge", "update_password": "on_create"}
+    assert echoed[0]["password"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert authentik.check_password("echo1", secret)

@@ -122,7 +122,7 @@ def _render_user(call):
 
 def _user(call, method_perm=None):
     store = call.store
-    user = call.get_visible(USER_LABEL, list(store.users.values()), lambda u: u["pk"],
+    user = call.get_visible(USER_LABEL, store.users.values(), lambda u: u["pk"],
                             lambda: store.get_user(call.params["pk"]), "User")
     if method_perm:
         call.require(method_perm, obj_pk=user["pk"])
@@ -131,7 +131,7 @@ def _user(call, method_perm=None):
 
 @rbac
 def list_users(call):
-    call.visible(USER_LABEL, list(call.store.users.values()), lambda u: u["pk"])
+    call.visible(USER_LABEL, call.store.users.values(), lambda u: u["pk"])
     allowed = call.access.viewable(USER_LABEL)
     users = listing.filter_users(call.store, call.query)
     if allowed is not None:

@@ -4,9 +4,10 @@ service accounts and recovery links).
 Start it in-process with AuthentikServer, or out of process with
 `python -m tests.server`. Besides /api/v3 it serves unauthenticated control
 routes under /_test/ so tests running in another process can read the request
-log, reset the state and inject faults.
+log, reset the state, inject faults and start chaos.
 """
 
+import collections
 import copy
 import importlib
 import json
@@ -20,7 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import api, faults, fields, rbac, recovery, tokens
+from . import api, faults, fields, latency as latency_profile, rbac, recovery, tokens
 from .state import USER_TYPES, ApiError, ServerError, Store, verify_password
 from .token_store import RecoverySetup, is_expired
 from .versions import DEFAULT as DEFAULT_VERSION
@@ -31,6 +32,7 @@ MASK = "********"
 SECRET_FIELDS = ("password", "key")
 # Distinguishes "not given" (use the emulated release's sizes) from None (no cap).
 FROM_VERSION = object()
+USERS_PATH = "/api/v3/core/users/"
 
 
 def _compile(routes):
@@ -49,12 +51,27 @@ class AuthentikServer:
     models and fills each log entry's unknown_fields and schema_errors. Loading
     those models takes seconds, so they are imported only then; with
     validate=False both lists stay empty (except for server errors).
+
+    latency (a latency.Latency, e.g. latency.DEFAULT_LATENCY) makes every request
+    but the /_test/ ones wait before the answer as a real server across a
+    network would; each log entry then has the "delay" in seconds, and at most
+    `concurrency` requests are served at once (the others wait their turn).
+    sleep replaces time.sleep for those waits (tests). Without latency neither
+    applies.
     """
 
     def __init__(self, token, page_size_default=None, page_size_max=FROM_VERSION, host="127.0.0.1", port=0,
-                 version=DEFAULT_VERSION, ssl_context=None, validate=True):
+                 version=DEFAULT_VERSION, ssl_context=None, validate=True, latency=None,
+                 concurrency=latency_profile.DEFAULT_CONCURRENCY, sleep=time.sleep):
         self.token = token
         self.validate = validate
+        if latency is not None and not isinstance(latency, latency_profile.Latency):
+            raise ValueError(f"latency must be a Latency, got {latency!r}")
+        self.latency = latency
+        self.concurrency = latency_profile.check_concurrency(concurrency)
+        # The request slots of a real deployment's workers; without a profile nothing waits for them.
+        self.slots = threading.BoundedSemaphore(concurrency) if latency is not None else None
+        self.sleep = sleep
         # Imported here, not at module level: authentik_client and pydantic dominate the start-up time.
         self.schema = importlib.import_module(".schema", __package__) if validate else None
         self.version = Version(version)
@@ -139,7 +156,20 @@ class AuthentikServer:
         return queued.describe()
 
     def clear_faults(self):
+        """Drop the queued faults and stop chaos."""
         self.faults.clear()
+
+    def chaos(self, rate=0.05, seed=1234, kinds=faults.CHAOS_DEFAULT_KINDS, retry_after=1, match=None):
+        """Fail each /api/v3 request matching `match` (as inject's) with probability `rate`, until stopped.
+
+        The kind is drawn from `kinds` with the same generator, seeded with `seed`: "429" (Retry-After of
+        `retry_after` seconds), "502" and "503" (a proxy's answers) and "reset" leave the request unprocessed;
+        "lost" processes it and then resets the connection, so the answer is lost. Queued faults come first. The log
+        entries are those of the queued faults plus "chaos": True. rate=0, clear_faults() and reset() stop it.
+        Returns the settings as a dict, or None when stopped."""
+        chaos = faults.Chaos(rate, seed, kinds, retry_after, match)
+        self.faults.chaos = chaos if chaos.rate > 0 else None
+        return self.faults.chaos.describe() if self.faults.chaos else None
 
     # ------------------------------------------------------------------ log
 
@@ -156,18 +186,55 @@ class AuthentikServer:
         with self._log_lock:
             self._log.append(entry)
 
+    def successful_creates(self):
+        """{username: count} of the POST /api/v3/core/users/ that created a user, by the request body's username.
+
+        A create counts when its effective status is 201: processed_status when a fault hid the answer (so a
+        "lost" one counts), else status. More than 1 for a name means it was created more than once."""
+        counts = collections.Counter()
+        with self._log_lock:
+            for entry in self._log:
+                status = entry.get("processed_status", entry["status"])
+                body = entry["body"]
+                if (entry["method"], entry["path"], status) == ("POST", USERS_PATH, 201) and isinstance(body, dict):
+                    # As the serializer's CharField made it: a created user's name is the text, trimmed.
+                    counts[str(body.get("username")).strip()] += 1
+        return dict(counts)
+
     # -------------------------------------------------------- test helpers
 
     def add_user(self, username, name=None, email="", groups=(), attributes=None, path="users",
                  type="internal", is_active=True, last_login=None):  # noqa: A002 - mirrors the API field name
+        """Create a user as POST /core/users/ validates it; returns the User JSON."""
+        with self.store.lock:
+            return self.store.user_json(self._insert_user(username, name, email, groups, attributes, path, type,
+                                                          is_active, last_login))
+
+    def add_users(self, users):
+        """add_user for each dict of add_user's keyword arguments, under one lock and without rendering the users
+        (fast seeding). Returns the new pks; an invalid one raises ApiError, keeping those before it."""
+        with self.store.lock:
+            return [self._insert_user(**user)["pk"] for user in users]
+
+    def _insert_user(self, username, name=None, email="", groups=(), attributes=None, path="users",
+                     type="internal", is_active=True, last_login=None):  # noqa: A002 - mirrors the API field name
         data = {"username": username, "name": username if name is None else name, "email": email,
                 "groups": list(groups), "attributes": attributes or {}, "path": path,
                 "is_active": is_active, "last_login": last_login}
+        cleaned = self.store.validate_user(data)
+        # Fixtures may seed internal service accounts, which the API refuses to create.
+        cleaned["type"] = fields.choice(type, USER_TYPES)
+        return self.store.insert_user(cleaned)
+
+    def set_user_fields(self, username, /, **changes):
+        """Change a user's fields as PATCH /core/users/{pk}/ validates them (e.g. name="x", is_active=False), without
+        a request in the log; username=... renames. Returns the User JSON; KeyError for an unknown username."""
         with self.store.lock:
-            cleaned = self.store.validate_user(data)
-            # Fixtures may seed internal service accounts, which the API refuses to create.
-            cleaned["type"] = fields.choice(type, USER_TYPES)
-            return self.store.user_json(self.store.insert_user(cleaned))
+            user = self.store.user_by_username(username)
+            if user is None:
+                raise KeyError(f"no user {username!r}")
+            self.store.update_user(user, self.store.validate_user(changes, instance=user, partial=True))
+            return self.store.user_json(user)
 
     def add_group(self, name, is_superuser=False, attributes=None, parent=None):
         data = {"name": name, "is_superuser": is_superuser, "attributes": attributes or {}}
@@ -185,10 +252,8 @@ class AuthentikServer:
 
     def find_user(self, username):
         with self.store.lock:
-            for user in self.store.users.values():
-                if user["username"] == username:
-                    return self.store.user_json(user)
-        return None
+            user = self.store.user_by_username(username)
+            return self.store.user_json(user) if user else None
 
     # roles (RBAC): the same records the API serves, for arranging and checking tests
 
@@ -293,7 +358,7 @@ class AuthentikServer:
 
     def check_password(self, username, password):
         with self.store.lock:
-            user = next((u for u in self.store.users.values() if u["username"] == username), None)
+            user = self.store.user_by_username(username)
             return bool(user) and verify_password(password, user["password"])
 
     # tokens and recovery: the same records the API serves (API-lifecycle.md sections 3 to 5)
@@ -407,7 +472,13 @@ class _Handler(BaseHTTPRequestHandler):
     """Thin HTTP adapter; all behaviour lives in api.py, listing.py and state.py."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the client's delayed ACK
+    # (about 40 ms on Linux) on a keep-alive connection, which would swamp any latency profile.
+    disable_nagle_algorithm = True
     server_api = None
+    # What the API did for the current request, for the latency profile: (wrote, objects listed), None if it was
+    # not reached.
+    _work = None
 
     def setup(self):
         super().setup()
@@ -428,6 +499,17 @@ class _Handler(BaseHTTPRequestHandler):
         if split.path.startswith("/_test/"):
             self._control(split.path, raw)
             return
+        slots = self.server_api.slots
+        if slots is None:
+            self._serve(split, raw)
+            return
+        # A real deployment has a fixed pool of worker threads; a request waits for a free one.
+        with slots:
+            self._serve(split, raw)
+
+    def _serve(self, split, raw):
+        # One handler serves every request of a keep-alive connection: what the last one did must not count.
+        self._work = None
         query = parse_qs(split.query, keep_blank_values=True)
         entry = {"method": self.command, "path": split.path, "query": query, "body": None,
                  "status": None, "unknown_fields": [], "schema_errors": []}
@@ -440,17 +522,27 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, headers)
 
     def _record(self, entry, status):
+        """Log the request, then take as long as the latency profile says the answer takes (never under the store
+        lock, which no caller holds)."""
         srv = self.server_api
+        delay = None
+        if srv.latency is not None:
+            wrote, objects = self._work or (False, 0)
+            delay = entry["delay"] = srv.latency.delay(objects, wrote)
         entry["status"] = status
         entry["query"] = srv.scrub(entry["query"])
         entry["body"] = srv.scrub(entry["body"])
         srv.record(entry)
+        if delay:
+            srv.sleep(delay)
 
     # -------------------------------------------------------------- faults
 
     def _faulted(self, fault, path, query, raw, entry):
         """Answer with the fault; process the request first when the fault says so."""
         entry["fault"] = fault.name
+        if fault.chaos:
+            entry["chaos"] = True
         if fault.name == "slow" and not fault.process:
             # Unprocessed and slow: the change lands only after the client has given up.
             time.sleep(fault.delay)
@@ -516,6 +608,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry["body"] = _body_for_log(self.headers, raw)
         if srv.schema is not None:
             _guard(srv.schema, entry, call, status, body, model, srv.version)
+        self._work = (self.command in latency_profile.WRITES, latency_profile.result_count(body))
         return status, body, headers
 
     def _raw_body(self):
@@ -526,6 +619,8 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server_api
         if path == "/_test/faults":
             self._control_faults(raw)
+        elif path == "/_test/chaos":
+            self._control_chaos(raw)
         elif path == "/_test/requests" and self.command == "GET":
             self._send(200, srv.requests)
         elif path == "/_test/requests" and self.command == "DELETE":
@@ -549,6 +644,24 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 spec = json.loads(raw or b"{}")
                 self._send(201, srv.inject(**spec))
+            except (ValueError, TypeError) as exc:
+                self._send(400, {"detail": str(exc)})
+        else:
+            self._send(405, {"detail": f'Method "{self.command}" not allowed.'})
+
+    def _control_chaos(self, raw):
+        """POST starts chaos with AuthentikServer.chaos's keyword arguments; it and GET answer {"chaos": settings},
+        null when off. DELETE stops it (queued faults stay)."""
+        srv = self.server_api
+        if self.command == "GET":
+            chaos = srv.faults.chaos
+            self._send(200, {"chaos": chaos.describe() if chaos else None})
+        elif self.command == "DELETE":
+            srv.chaos(rate=0)
+            self._send(204, None)
+        elif self.command == "POST":
+            try:
+                self._send(200, {"chaos": srv.chaos(**json.loads(raw or b"{}"))})
             except (ValueError, TypeError) as exc:
                 self._send(400, {"detail": str(exc)})
         else:

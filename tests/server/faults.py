@@ -2,11 +2,13 @@
 
 A fault is queued for the next `count` /api/v3 requests that match it. Whether
 the request still reaches the emulated API (`process`) decides if a retried
-write finds its first attempt already applied.
+write finds its first attempt already applied. Chaos adds random transient
+faults to every matching request that no queued fault claims.
 """
 
 import json
 import math
+import random
 import threading
 
 # Faults standing for something in front of authentik answering instead default
@@ -24,6 +26,15 @@ OPTIONS = {
 STATUSES = (429, 500, 502, 503, 504)
 MATCH_KEYS = {"method", "path_prefix"}
 API_PREFIX = "/api/v3"
+# Chaos kinds as the queued faults they stand for: (fault, options). "lost" is processed, then the answer is lost.
+CHAOS_KINDS = {
+    "429": ("status", {"status": 429}),
+    "502": ("status", {"status": 502}),
+    "503": ("status", {"status": 503}),
+    "reset": ("reset", {"process": False}),
+    "lost": ("reset", {"process": True}),
+}
+CHAOS_DEFAULT_KINDS = ("429", "502", "503", "reset", "lost")
 
 _REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
 
@@ -58,12 +69,10 @@ class Fault:
         self.status = _check_status(options.get("status")) if fault == "status" else None
         self.retry_after = _check_seconds("retry_after", options.get("retry_after"), required=False)
         self.delay = _check_seconds("delay", options.get("delay"), required=fault == "slow")
+        self.chaos = False  # drawn by Chaos rather than queued
 
     def matches(self, method, path):
-        wanted_method = self.match.get("method")
-        if wanted_method and wanted_method.upper() != method.upper():
-            return False
-        return path.startswith(self.match.get("path_prefix", ""))
+        return _matches(self.match, method, path)
 
     def describe(self):
         described = {"fault": self.name, "count": self.remaining, "match": dict(self.match),
@@ -72,6 +81,13 @@ class Fault:
             if getattr(self, key) is not None:
                 described[key] = getattr(self, key)
         return described
+
+
+def _matches(match, method, path):
+    wanted_method = match.get("method")
+    if wanted_method and wanted_method.upper() != method.upper():
+        return False
+    return path.startswith(match.get("path_prefix", ""))
 
 
 def _check_match(match):
@@ -102,27 +118,81 @@ def _check_seconds(name, value, required):
     return value
 
 
+class Chaos:
+    """Random transient faults: each matching request fails with probability `rate`, of a kind drawn from `kinds`.
+
+    One generator seeded with `seed` makes both draws under a lock, so a run is repeatable given the seed and the
+    order the requests arrive in; requests that do not match draw nothing. seed None means unseeded."""
+
+    def __init__(self, rate=0.05, seed=1234, kinds=CHAOS_DEFAULT_KINDS, retry_after=1, match=None):
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(f"rate must be a number from 0 to 1, got {rate!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        self.rate = rate
+        self.seed = seed
+        self.kinds = _check_kinds(kinds)
+        self.retry_after = _check_seconds("retry_after", retry_after, required=False)
+        self.match = _check_match(match)
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def draw(self, method, path):
+        """A fresh Fault (chaos=True) for this request, or None."""
+        if not _matches(self.match, method, path):
+            return None
+        with self._lock:
+            if self._random.random() >= self.rate:
+                return None
+            kind = self._random.choice(self.kinds)
+        name, options = CHAOS_KINDS[kind]
+        if kind == "429":
+            options = {**options, "retry_after": self.retry_after}
+        fault = Fault(name, **options)
+        fault.chaos = True
+        return fault
+
+    def describe(self):
+        return {"rate": self.rate, "seed": self.seed, "kinds": list(self.kinds), "retry_after": self.retry_after,
+                "match": dict(self.match)}
+
+
+def _check_kinds(kinds):
+    """A list of CHAOS_KINDS names; a comma list is accepted too (command line), and 429 stands for "429"."""
+    if isinstance(kinds, str):
+        kinds = kinds.split(",")
+    if not isinstance(kinds, (list, tuple)):
+        raise ValueError(f"kinds must be a list of {sorted(CHAOS_KINDS)}, got {kinds!r}")
+    names = [str(k) if type(k) is int else k.strip() if isinstance(k, str) else k for k in kinds]
+    if not names or not all(isinstance(k, str) and k in CHAOS_KINDS for k in names):
+        raise ValueError(f"kinds must be a non-empty list of {sorted(CHAOS_KINDS)}, got {kinds!r}")
+    return names
+
+
 class FaultQueue:
-    """Faults in the order they were injected; the first matching one fires."""
+    """Faults in the order they were injected; the first matching one fires, else chaos (when set) may."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._faults = []
+        self.chaos = None
 
     def add(self, fault):
         with self._lock:
             self._faults.append(fault)
 
     def clear(self):
+        """Drop the queued faults and stop chaos."""
         with self._lock:
             self._faults.clear()
+            self.chaos = None
 
     def pending(self):
         with self._lock:
             return [f.describe() for f in self._faults]
 
     def take(self, method, path):
-        """Consume one use of the first fault matching this request, or return None."""
+        """Consume one use of the first fault matching this request, else draw from chaos; None for no fault."""
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
@@ -130,7 +200,8 @@ class FaultQueue:
                     if fault.remaining == 0:
                         self._faults.remove(fault)
                     return fault
-        return None
+            chaos = self.chaos
+        return chaos.draw(method, path) if chaos is not None else None
 
 
 # ------------------------------------------------------------------ responses

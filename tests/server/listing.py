@@ -42,19 +42,36 @@ def include(query, name, default):
 # --------------------------------------------------------------------- filters
 
 def filter_users(store, query):
-    users = list(store.users.values())
+    """The users a list request answers with, in order.
+
+    Every filter keeps the order it is given, so with the default ordering the work starts from the store's cached
+    username order and nothing is sorted per request; an exact username is looked up in the index. The answer may
+    be the store's cached list itself: callers must not change it."""
     errors = {}
-    for name in ("username", "email", "name", "path"):
+    # Ordering by a field the release does not have is ignored like any unknown name.
+    allowed = tuple(f for f in USER_ORDERING if store.version.has("User", f))
+    ordering = first(query, "ordering")
+    default_order = ordering_terms(ordering, allowed) in ([], ["username"])
+    username = first(query, "username")
+    if username:
+        found = store.user_by_username(username)
+        users = [found] if found else []
+    elif default_order:
+        users = store.users_by_username()
+    else:
+        users = list(store.users.values())
+    for name in ("email", "name", "path"):
         value = first(query, name)
         if value:
             users = [u for u in users if u[name] == value]
-    for name, predicate in (
-        ("is_active", lambda u, v: u["is_active"] is v),
-        ("is_superuser", lambda u, v: any(g["is_superuser"] for g in store.user_groups(u["pk"])) is v),
-    ):
-        value = flag(query, name)
-        if value is not None:
-            users = [u for u in users if predicate(u, value)]
+    value = flag(query, "is_active")
+    if value is not None:
+        users = [u for u in users if u["is_active"] is value]
+    value = flag(query, "is_superuser")
+    if value is not None:
+        # Direct groups only, as before: members of any superuser group.
+        members = _members(g for g in store.groups.values() if g["is_superuser"])
+        users = [u for u in users if (u["pk"] in members) is value]
     if first(query, "path_startswith"):
         users = [u for u in users if u["path"].startswith(first(query, "path_startswith"))]
     users = _filter_uuid(users, first(query, "uuid"), errors)
@@ -69,9 +86,12 @@ def filter_users(store, query):
     if errors:
         raise ApiError(400, errors)
     users = search(users, first(query, "search"), lambda u: (u["email"], u["name"], u["uuid"], u["username"]))
-    # Ordering by a field the release does not have is ignored like any unknown name.
-    allowed = tuple(f for f in USER_ORDERING if store.version.has("User", f))
-    return order(users, first(query, "ordering"), allowed, ("username",))
+    return users if default_order else order(users, ordering, allowed, ("username",))
+
+
+def _members(groups):
+    """The pks of the users in any of these groups."""
+    return set().union(*(g["users"] for g in groups))
 
 
 def _filter_last_login(users, query, errors):
@@ -123,12 +143,14 @@ def _filter_user_groups(store, users, query, errors):
         if unknown:
             errors["groups_by_name"] = [INVALID_CHOICE.format(unknown[0])]
         else:
-            users = [u for u in users if {g["name"] for g in store.user_groups(u["pk"])} & set(by_name)]
+            members = _members(g for g in store.groups.values() if g["name"] in by_name)
+            users = [u for u in users if u["pk"] in members]
     by_pk = many(query, "groups_by_pk")
     if by_pk:
         keys = _model_choices(by_pk, _as_uuid, store.groups, "groups_by_pk", errors)
         if keys is not None:
-            users = [u for u in users if {g["uuid"] for g in store.user_groups(u["pk"])} & keys]
+            members = _members(store.groups[key] for key in keys)
+            users = [u for u in users if u["pk"] in members]
     return users
 
 
@@ -143,7 +165,8 @@ def _filter_user_roles(store, users, query, errors):
         if unknown:
             errors["roles_by_name"] = [INVALID_CHOICE.format(unknown[0])]
         else:
-            users = [u for u in users if {r["name"] for r in store.user_roles(u["pk"])} & set(by_name)]
+            keys = {r["uuid"] for r in store.roles.values() if r["name"] in by_name}
+            users = [u for u in users if not keys.isdisjoint(u["roles"])]
     by_pk = many(query, "roles_by_pk")
     if by_pk:
         keys = _model_choices(by_pk, _as_uuid, store.roles, "roles_by_pk", errors)
@@ -396,9 +419,14 @@ def search(items, text, values):
     return [i for i in items if all(any(t.lower() in v.lower() for v in values(i)) for t in terms)]
 
 
+def ordering_terms(raw, allowed):
+    """The ordering terms DRF's OrderingFilter keeps: unknown names are dropped."""
+    return [t.strip() for t in raw.split(",") if t.strip().lstrip("-") in allowed] if raw else []
+
+
 def order(items, raw, allowed, default, value=lambda item, name: item[name]):
     """DRF OrderingFilter: unknown names are dropped; none left means the default."""
-    terms = [t.strip() for t in raw.split(",") if t.strip().lstrip("-") in allowed] if raw else []
+    terms = ordering_terms(raw, allowed)
     for term in reversed(terms or list(default)):
         name = term.lstrip("-")
         items = sorted(items, key=lambda i, n=name: _nulls_last(value(i, n)), reverse=term.startswith("-"))

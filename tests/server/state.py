@@ -117,6 +117,11 @@ class Store:
         self.lock = threading.RLock()
         self.install_id = str(uuid.uuid4())
         self.users = {}
+        # username -> user record, so uniqueness checks and lookups by name do not scan every user.
+        self.by_username = {}
+        # Bumped whenever a user is added, removed or renamed: all the cached username order depends on.
+        self.generation = 0
+        self._ordered = (None, [])
         self.groups = {}
         self.next_pk = 1
         self.permissions = Catalogue(self.version)
@@ -133,6 +138,7 @@ class Store:
         """Fresh install: akadmin in the superuser group "authentik Admins"."""
         with self.lock:
             self.users.clear()
+            self._index_users()
             self.groups.clear()
             self.roles.clear()
             self.tokens.clear()
@@ -155,6 +161,12 @@ class Store:
     def restore(self, saved):
         with self.lock:
             self.users, self.groups, self.roles, self.next_pk, self.next_row, self.tokens = saved
+            self._index_users()
+
+    def _index_users(self):
+        """Rebuild the username index after self.users was replaced wholesale."""
+        self.by_username = {user["username"]: user for user in self.users.values()}
+        self.generation += 1
 
     # -------------------------------------------------------------- records
 
@@ -181,12 +193,18 @@ class Store:
             }
             self.next_pk += 1
             self.users[user["pk"]] = user
+            self.by_username[user["username"]] = user
+            self.generation += 1
             self.set_user_groups(user["pk"], data.get("groups", []))
             return user
 
     def update_user(self, user, data):
         with self.lock:
             for key, value in data.items():
+                if key == "username" and value != user["username"]:
+                    self._forget_username(user)
+                    self.by_username[value] = user
+                    self.generation += 1
                 if key == "groups":
                     self.set_user_groups(user["pk"], value)
                 elif key == "roles":
@@ -198,10 +216,17 @@ class Store:
 
     def delete_user(self, pk):
         with self.lock:
-            self.users.pop(pk, None)
+            user = self.users.pop(pk, None)
+            if user is not None:
+                self._forget_username(user)
+                self.generation += 1
             self.tokens.delete_owned_by(pk)
             for group in self.groups.values():
                 group["users"].discard(pk)
+
+    def _forget_username(self, user):
+        if self.by_username.get(user["username"]) is user:
+            del self.by_username[user["username"]]
 
     def set_user_groups(self, pk, group_uuids):
         """Set-replacement, like the ORM's .set(list) on update."""
@@ -278,6 +303,21 @@ class Store:
         if user is None:
             raise not_found("User")
         return user
+
+    def user_by_username(self, username):
+        """The user with exactly this username, or None."""
+        return self.by_username.get(username)
+
+    def users_by_username(self):
+        """Every user in the API's default order (by username), kept until a user is added, removed or renamed.
+
+        The list is shared between calls: callers must not change it. The length check catches records added or
+        removed behind the Store's back (straight into self.users)."""
+        generation, ordered = self._ordered
+        if generation != self.generation or len(ordered) != len(self.users):
+            ordered = sorted(self.users.values(), key=lambda u: u["username"])
+            self._ordered = (self.generation, ordered)
+        return ordered
 
     def get_group(self, raw_uuid):
         try:
@@ -727,9 +767,9 @@ class Store:
 
     def _clean_username(self, value, instance):
         username = fields.char(value, max_length=150)
-        for user in self.users.values():
-            if user["username"] == username and user is not instance:
-                raise FieldError("This field must be unique.")
+        other = self.by_username.get(username)
+        if other is not None and other is not instance:
+            raise FieldError("This field must be unique.")
         return username
 
     @staticmethod

@@ -352,7 +352,7 @@ def _validated_service_account(store, data):
     """UserServiceAccountSerializer (2025.10+): name required, trimmed, unique among usernames."""
     def clean_name(value, _instance):
         name = fields.char(value)
-        if any(u["username"] == name for u in store.users.values()):
+        if store.user_by_username(name) is not None:
             raise FieldError("This field must be unique.")
         return name
 
@@ -412,7 +412,7 @@ def _refuse_clashes(call, request, message):
     name = request["name"]
     if name is None:
         raise ApiError(400, {"non_field_errors": [message("null")]})
-    if any(u["username"] == name for u in store.users.values()):
+    if store.user_by_username(name) is not None:
         raise ApiError(400, {"non_field_errors": [message("username")]})
     if (_creates_group(call, request) and store.version.unique_group_names
             and any(g["name"] == name for g in store.groups.values())):

@@ -5,6 +5,7 @@ two cannot disagree about which fields a release has. Release numbers are
 compared as (year, month); patch levels do not change these APIs.
 """
 
+import functools
 import re
 
 DEFAULT = "2026.2"
@@ -74,6 +75,7 @@ RELEASES = ("2023.1", "2023.2", "2023.3", "2023.4", "2023.5", "2023.6", "2023.8"
             "2026.2", "2026.5")
 
 
+@functools.lru_cache(maxsize=None)  # at_least() parses the same few literals on every request
 def parse(text):
     """"2025.10" or "2025.10.3" -> (2025, 10)."""
     match = re.fullmatch(r"(\d{4})\.(\d{1,2})(?:\.\d+)?(?:-rc\d+)?", str(text).strip())
@@ -91,6 +93,10 @@ class Version:
     def __init__(self, text=DEFAULT):
         self.number = parse(text)
         self.text = f"{self.number[0]}.{self.number[1]}"
+        # has() answers and the keys shape() drops, asked per field of every request and rendered object:
+        # FIELDS is a list to scan.
+        self._has = {}
+        self._gone = {}
 
     def __repr__(self):
         return f"Version({self.text!r})"
@@ -100,6 +106,11 @@ class Version:
 
     def has(self, model, field):
         """Whether `field` of `model` exists in this release (fields not in FIELDS always do)."""
+        if (model, field) not in self._has:
+            self._has[model, field] = self._lookup(model, field)
+        return self._has[model, field]
+
+    def _lookup(self, model, field):
         for name, key, since, until in FIELDS:
             if (name, key) == (model, field):
                 return (since is None or self.at_least(since)) and (until is None or not self.at_least(until))
@@ -115,7 +126,9 @@ class Version:
 
     def shape(self, model, body):
         """Drop the keys this release does not send."""
-        gone = {row[1] for row in FIELDS if row[0] == model and not self.has(row[0], row[1])}
+        if model not in self._gone:
+            self._gone[model] = {row[1] for row in FIELDS if row[0] == model and not self.has(row[0], row[1])}
+        gone = self._gone[model]
         return {k: v for k, v in body.items() if k not in gone}
 
     # ------------------------------------------------------------ behaviour

@@ -246,3 +246,21 @@ def test_an_unknown_group_uuid_names_its_entry(authentik, client):
     with pytest.raises(NotFoundError) as caught:
         directory.resolve_group_entries(client, [("jdoe", [missing])], [])
     assert caught.value.msg == "Group '%s' does not exist; in the entry for 'jdoe'" % missing
+
+
+def test_fields_needed_are_what_the_entries_manage():
+    names = [{"username": "a", "name": "A", "email": "a@example.com", "state": "present"}]
+    assert directory.fields_needed(names) == ("pk", "username", "name", "email", "is_active", "is_superuser")
+    grouped = names + [{"username": "b", "groups": ["ops"], "roles": [], "attributes": {"x": 1}}]
+    assert set(directory.fields_needed(grouped)) == {
+        "pk", "username", "name", "email", "is_active", "is_superuser", "attributes", "groups", "groups_obj",
+        "roles", "roles_obj"}
+    assert {"path", "type"} <= set(directory.fields_needed([], scope=BERLIN))
+
+
+def test_a_read_keeps_only_the_fields_asked_for(authentik, clients):
+    authentik.add_user(username="slim", name="S", attributes={"big": "x" * 1000})
+    found = directory.read_users(clients, ["slim"], PAGE, fields=directory.fields_needed([{"username": "slim",
+                                                                                         "name": "S"}]))
+    assert found == {"slim": {"pk": found["slim"]["pk"], "username": "slim", "name": "S", "is_active": True,
+                              "is_superuser": False}}
