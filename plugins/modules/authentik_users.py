@@ -431,5 +431,6 @@ def compact_entries(entries):
     back (module_args, shown from -vvv), which then lists each entry with the options it gives."""
     entries[:] = [compact(entry) for entry in entries]
 
+
 if __name__ == "__main__":
     main()
