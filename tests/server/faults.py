@@ -157,13 +157,20 @@ class Chaos:
                 "match": dict(self.match)}
 
 
+def _kind_name(kind):
+    """429 stands for "429" (a bool is no status); names are trimmed; anything else is left for the check."""
+    if isinstance(kind, int) and not isinstance(kind, bool):
+        return str(kind)
+    return kind.strip() if isinstance(kind, str) else kind
+
+
 def _check_kinds(kinds):
     """A list of CHAOS_KINDS names; a comma list is accepted too (command line), and 429 stands for "429"."""
     if isinstance(kinds, str):
         kinds = kinds.split(",")
     if not isinstance(kinds, (list, tuple)):
         raise ValueError(f"kinds must be a list of {sorted(CHAOS_KINDS)}, got {kinds!r}")
-    names = [str(k) if type(k) is int else k.strip() if isinstance(k, str) else k for k in kinds]
+    names = [_kind_name(kind) for kind in kinds]
     if not names or not all(isinstance(k, str) and k in CHAOS_KINDS for k in names):
         raise ValueError(f"kinds must be a non-empty list of {sorted(CHAOS_KINDS)}, got {kinds!r}")
     return names

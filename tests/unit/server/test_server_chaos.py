@@ -17,9 +17,9 @@ def test_faults_are_the_seeded_draws_in_request_order(authentik):
     kinds = ["429", "502", "503"]
     assert authentik.chaos(rate=0.3, seed=99, kinds=kinds) == {
         "rate": 0.3, "seed": 99, "kinds": kinds, "retry_after": 1, "match": {}}
-    statuses = [call(authentik, "GET", "/core/users/me/").status_code for _ in range(40)]
+    statuses = [call(authentik, "GET", "/core/users/me/").status_code for _attempt in range(40)]
     draws, expected = random.Random(99), []
-    for _ in range(40):
+    for _attempt in range(40):
         expected.append(int(draws.choice(kinds)) if draws.random() < 0.3 else 200)
     assert statuses == expected and len(set(expected)) == 4
     log = authentik.requests

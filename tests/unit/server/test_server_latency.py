@@ -113,7 +113,7 @@ def test_waits_overlap_outside_the_lock_up_to_the_concurrency():
     srv = server(latency=DEFAULT_LATENCY, concurrency=2, sleep=sleep)
     try:
         with ThreadPoolExecutor(4) as pool:
-            answers = [pool.submit(call, srv, "GET", "/core/users/") for _ in range(4)]
+            answers = [pool.submit(call, srv, "GET", "/core/users/") for _request in range(4)]
             assert inside.wait(10)
             # Two requests are waiting, yet the store is free: the wait happens outside its lock.
             assert srv.store.lock.acquire(blocking=False)
