@@ -49,8 +49,9 @@ options:
       - How many times a request is repeated after a transient failure (no answer, a connection reset, HTTP 429,
         500, 502, 503, 504, an empty or cut-off body) before the task fails.
       - Only requests that are safe to repeat are retried (reads, partial updates, deletes, setting a password,
-        adding or removing a group member). A create that got no answer is never sent twice; the module looks the
-        object up again to learn whether it was created.
+        adding or removing a group member). After a create that failed this way the module first looks the object
+        up to learn whether it was created. It sends the create again only when that cannot make a second object
+        (a user, whose username is unique; or any object after an HTTP 429 or a connection never made).
       - If not set, the value of the E(AUTHENTIK_RETRIES) environment variable is used.
     type: int
     default: 3
