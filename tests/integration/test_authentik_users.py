@@ -84,7 +84,9 @@ def test_budget_with_capped_pages(run_playbook, authentik):
     assert up_to_date.last["counts"]["unchanged"] == 260
     # 261 users (with akadmin) at the server's cap of 100 a page: three list requests and nothing else.
     assert by_kind(authentik) == ["list"] * 3
-    assert [entry["query"]["page"] for entry in authentik.requests] == [["1"], ["2"], ["3"]]
+    pages = [entry["query"]["page"][0] for entry in authentik.requests]
+    # Page 1 tells how many there are; pages 2 and 3 are then read at once, in either order.
+    assert pages[0] == "1" and sorted(pages[1:]) == ["2", "3"]
 
     for n in (3, 100, 250):
         specs[n] = dict(specs[n], groups=["team"])
