@@ -302,6 +302,13 @@ def compact(spec):
     return dict((key, value) for key, value in spec.items() if value is not None)
 
 
+def compact_entries(entries):
+    """Drop, in place, the options each entry leaves out. Ansible fills in all sixteen options of every entry (nulls
+    included); at 100,000 users those empty slots alone take tens of MiB, held until Ansible echoes the arguments
+    back (module_args, shown from -vvv), which then lists each entry with the options it gives."""
+    entries[:] = [compact(entry) for entry in entries]
+
+
 def refuse_roles_the_server_would_ignore(client, specs, users):
     """A list that gives users roles fails before any write, in check mode too, on a server that cannot hold them.
     The users read tell which release answers; only an empty directory costs a request (GET /core/users/me/)."""
@@ -423,13 +430,6 @@ def main():
     if failures:
         module.fail_json(msg="%d of %d writes failed: %s" % (len(failures), writes, " | ".join(failures)), **result)
     module.exit_json(**result)
-
-
-def compact_entries(entries):
-    """Drop, in place, the options each entry leaves out. Ansible fills in all sixteen options of every entry (nulls
-    included); at 100,000 users those empty slots alone take tens of MiB, held until Ansible echoes the arguments
-    back (module_args, shown from -vvv), which then lists each entry with the options it gives."""
-    entries[:] = [compact(entry) for entry in entries]
 
 
 if __name__ == "__main__":
