@@ -1,5 +1,11 @@
 """Fixtures for the local server's own tests: one started server per emulated release."""
 
+import contextlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -35,3 +41,22 @@ def call(authentik, method, path, **kwargs):
     """One request to the server's API with its token."""
     return requests.request(method, f"{authentik.url}/api/v3{path}", headers=bearer(authentik), timeout=10,
                             **kwargs)
+
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@contextlib.contextmanager
+def server_process(url_file, *flags):
+    """`python -m tests.server --port 0 --url-file URL_FILE FLAGS...` in a subprocess: (process, base URL) once it
+    listens; killed on the way out if the test did not stop it."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.server", "--port", "0", "--url-file", str(url_file)]
+                               + list(flags), cwd=REPO_ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while not url_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield process, url_file.read_text().strip()
+    finally:
+        if process.poll() is None:
+            process.kill()

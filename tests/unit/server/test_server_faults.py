@@ -3,21 +3,18 @@
 import os
 import signal
 import ssl
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.server.authentik_server import AuthentikServer
 from tests.server.tls import make_certificates
+from tests.unit.server.conftest import server_process
 
 # The token of the servers this module starts itself; the shared `authentik` server has its own (authentik.token).
 TOKEN = "secret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-REPO_ROOT = Path(__file__).resolve().parents[3]
 NEW_USER = {"username": "newbie", "name": "New"}
 
 
@@ -252,17 +249,9 @@ def test_cli_options_and_sigterm(tmp_path, certificates):
     """One subprocess covers every flag: importing the client models takes seconds."""
     ca, cert, key = certificates
     url_file, pid_file = tmp_path / "url", tmp_path / "pid"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.server", "--port", "0", "--token", TOKEN, "--url-file", str(url_file),
-         "--pid-file", str(pid_file), "--version", "2025.10", "--page-size-default", "1",
-         "--tls-cert", str(cert), "--tls-key", str(key)],
-        cwd=REPO_ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not url_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        url = url_file.read_text().strip()
+    flags = ["--token", TOKEN, "--pid-file", str(pid_file), "--version", "2025.10", "--page-size-default", "1",
+             "--tls-cert", str(cert), "--tls-key", str(key)]
+    with server_process(url_file, *flags) as (process, url):
         assert url.startswith("https://") and int(pid_file.read_text()) == process.pid
         groups_url = f"{url}/api/v3/core/groups/"
         requests.post(groups_url, json={"name": "extra"}, headers=AUTH, timeout=10, verify=str(ca)).raise_for_status()
@@ -278,6 +267,3 @@ def test_cli_options_and_sigterm(tmp_path, certificates):
         os.kill(process.pid, signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert not url_file.exists() and not pid_file.exists()
-    finally:
-        if process.poll() is None:
-            process.kill()

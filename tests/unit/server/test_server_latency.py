@@ -4,12 +4,9 @@ No test here measures time: the server's sleep is replaced by a function that re
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -17,10 +14,9 @@ import requests
 from tests.server.__main__ import parse_args
 from tests.server.authentik_server import AuthentikServer
 from tests.server.latency import DEFAULT_LATENCY, Latency
-from tests.unit.server.conftest import call
+from tests.unit.server.conftest import call, server_process
 
 TOKEN = "latency-test-token"
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def server(**options):
@@ -189,18 +185,9 @@ def test_cli_refuses_bad_flags(flags, capsys):
 
 
 def test_cli_runs_with_latency_and_chaos(tmp_path):
-    url_file = tmp_path / "url"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.server", "--port", "0", "--token", TOKEN, "--url-file", str(url_file),
-         "--latency-request-ms", "1", "--latency-object-ms", "0", "--concurrency", "3",
-         "--fault-rate", "1", "--fault-kinds", "503", "--fault-seed", "7"],
-        cwd=REPO_ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not url_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        url = url_file.read_text().strip()
+    flags = ["--token", TOKEN, "--latency-request-ms", "1", "--latency-object-ms", "0", "--concurrency", "3",
+             "--fault-rate", "1", "--fault-kinds", "503", "--fault-seed", "7"]
+    with server_process(tmp_path / "url", *flags) as (process, url):
         response = requests.get(f"{url}/api/v3/core/users/", headers={"Authorization": f"Bearer {TOKEN}"},
                                 timeout=10)
         assert response.status_code == 503 and "nginx" in response.text
@@ -209,6 +196,3 @@ def test_cli_runs_with_latency_and_chaos(tmp_path):
         assert requests.get(f"{url}/_test/chaos", timeout=10).json()["chaos"]["seed"] == 7
         os.kill(process.pid, signal.SIGTERM)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
