@@ -246,3 +246,21 @@ def test_arguments_echoed_at_vvvv_list_only_given_options_and_no_password(run_pl
     assert echoed[1] == {"username": "echo2", "email": "e@example.com", "state": "present", "groups_mode": "add",
                          "roles_mode": "add", "attributes_mode": "merge", "update_password": "on_create"}
     assert echoed[0]["password"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+@pytest.mark.parametrize("prefix", ["équipe/zürich", "0b4a6c1e-7d1f-4c8e-9a55-3f1b2c3d4e5f"])
+def test_purge_scope_with_unicode_or_uuid_like_path_is_read_filtered_and_check_mode_writes_nothing(
+        run_playbook, authentik, prefix):
+    authentik.add_user(username="kept", name="K", path=prefix)
+    authentik.add_user(username="leaver", name="L", path=prefix + "/sub")
+    authentik.add_user(username="elsewhere", name="E", path=prefix + "x")
+    specs = [{"username": "kept", "name": "K"}]
+    check = run_playbook([bulk(specs, purge={"path_startswith": prefix})], check=True, diff=True)
+    assert check.rc == 0, check.output
+    assert check.last["summary"]["deactivated"] == ["leaver"] and writes(authentik) == []
+    assert [entry["query"].get("path_startswith") for entry in authentik.requests if kind_of(entry) == "list"] == [
+        [prefix]]
+    run = run_playbook([bulk(specs, purge={"path_startswith": prefix})])
+    assert run.last["summary"]["deactivated"] == ["leaver"]
+    assert authentik.find_user("elsewhere")["is_active"] and authentik.find_user("kept")["is_active"]
+    assert run_playbook([bulk(specs, purge={"path_startswith": prefix})]).last["changed"] is False
