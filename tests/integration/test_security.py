@@ -171,8 +171,9 @@ def test_two_writers_to_one_user_last_writer_wins(run_playbook, authentik, tmp_p
     authentik.add_user(username="shared", name="S", attributes={"base": 1})
     inventory = tmp_path / "inventory.ini"
     inventory.write_text("writer_a ansible_connection=local\nwriter_b ansible_connection=local\n")
-    # Both lookups are answered before either PATCH is processed, so both merge onto {"base": 1}.
-    authentik.inject("slow", count=2, delay=1.0, process=False, match={"method": "PATCH"})
+    # Neither PATCH is processed until both have arrived, so both lookups saw {"base": 1}, however unevenly
+    # the two forks start.
+    authentik.inject("hold", count=2, match={"method": "PATCH"})
     task = {"name": "write", USER: {"username": "shared", "attributes": "{{ {inventory_hostname: true} }}"}}
     run = run_playbook([task], hosts="all", inventory=str(inventory), forks=2)
     assert run.rc == 0, run.output

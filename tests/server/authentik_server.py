@@ -149,7 +149,10 @@ class AuthentikServer:
         a prefix not starting with /api/v3 is taken relative to it). Faults and
         options: status (status=429|500|502|503|504, retry_after=seconds),
         reset, slow (delay=seconds), html, empty, truncated; every fault takes
-        process=bool. Returns the queued fault as a dict.
+        process=bool. hold (timeout=seconds, default 30) answers nothing until
+        all `count` matching requests have arrived, then processes them
+        together; under a latency profile, `count` must not exceed the
+        concurrency. Returns the queued fault as a dict.
         """
         queued = faults.Fault(fault, count=count, match=match, **options)
         self.faults.add(queued)
@@ -543,6 +546,8 @@ class _Handler(BaseHTTPRequestHandler):
         entry["fault"] = fault.name
         if fault.chaos:
             entry["chaos"] = True
+        if fault.name == "hold" and not fault.hold():
+            entry["hold_timed_out"] = True
         if fault.name == "slow" and not fault.process:
             # Unprocessed and slow: the change lands only after the client has given up.
             time.sleep(fault.delay)

@@ -14,7 +14,8 @@ import threading
 # Faults standing for something in front of authentik answering instead default
 # to leaving the state alone; those that damage authentik's own answer default
 # to processing the request first.
-PROCESS_DEFAULT = {"status": False, "reset": False, "html": False, "slow": True, "empty": True, "truncated": True}
+PROCESS_DEFAULT = {"status": False, "reset": False, "html": False, "slow": True, "empty": True, "truncated": True,
+                   "hold": True}
 OPTIONS = {
     "status": {"status", "retry_after", "process"},
     "reset": {"process"},
@@ -22,7 +23,9 @@ OPTIONS = {
     "html": {"process"},
     "empty": {"process"},
     "truncated": {"process"},
+    "hold": {"timeout"},
 }
+HOLD_TIMEOUT = 30
 STATUSES = (429, 500, 502, 503, 504)
 MATCH_KEYS = {"method", "path_prefix"}
 API_PREFIX = "/api/v3"
@@ -69,15 +72,27 @@ class Fault:
         self.status = _check_status(options.get("status")) if fault == "status" else None
         self.retry_after = _check_seconds("retry_after", options.get("retry_after"), required=False)
         self.delay = _check_seconds("delay", options.get("delay"), required=fault == "slow")
+        self.timeout = _check_seconds("timeout", options.get("timeout"), required=False)
+        # A hold lets its `count` requests through together, once the last of them has arrived, so a test can
+        # make concurrent clients interleave the same way however unevenly they start.
+        self.barrier = threading.Barrier(count) if fault == "hold" else None
         self.chaos = False  # drawn by Chaos rather than queued
 
     def matches(self, method, path):
         return _matches(self.match, method, path)
 
+    def hold(self):
+        """Wait for the other requests of a hold; False when they did not all come within the timeout."""
+        try:
+            self.barrier.wait(HOLD_TIMEOUT if self.timeout is None else self.timeout)
+        except threading.BrokenBarrierError:
+            return False
+        return True
+
     def describe(self):
         described = {"fault": self.name, "count": self.remaining, "match": dict(self.match),
                      "process": self.process}
-        for key in ("status", "retry_after", "delay"):
+        for key in ("status", "retry_after", "delay", "timeout"):
             if getattr(self, key) is not None:
                 described[key] = getattr(self, key)
         return described

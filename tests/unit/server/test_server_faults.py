@@ -110,6 +110,8 @@ def test_clear_faults_and_reset_drop_pending_faults(authentik):
     (("slow",), {}),
     (("reset",), {"count": 0}),
     (("reset",), {"match": {"url": "/"}}),
+    (("hold",), {"timeout": -1}),
+    (("hold",), {"process": False}),
 ])
 def test_invalid_faults_are_refused(authentik, args, options):
     with pytest.raises(ValueError):
@@ -163,6 +165,31 @@ def test_slow_unprocessed_applies_after_the_delay(authentik):
 def test_slow_within_timeout_returns_the_real_response(authentik):
     authentik.inject("slow", delay=0.1)
     assert create_user(authentik).status_code == 201
+
+
+def test_hold_answers_nothing_until_all_its_requests_came(authentik):
+    import threading
+
+    authentik.inject("hold", count=2, match={"method": "GET"})
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(call(authentik, "GET", "/core/users/").status_code))
+    first.start()
+    first.join(0.5)
+    # Alone, the first request is held: no answer and nothing logged.
+    assert first.is_alive() and answers == [] and authentik.requests == []
+    assert call(authentik, "GET", "/core/users/").status_code == 200
+    first.join(5)
+    assert answers == [200]
+    assert [entry["fault"] for entry in authentik.requests] == ["hold", "hold"]
+    assert call(authentik, "GET", "/core/users/").status_code == 200
+    assert "fault" not in last(authentik)
+
+
+def test_hold_processes_alone_after_its_timeout(authentik):
+    authentik.inject("hold", count=2, timeout=0.2)
+    assert create_user(authentik).status_code == 201
+    assert last(authentik)["hold_timed_out"] is True
+    assert authentik.find_user("newbie") is not None
 
 
 # ------------------------------------------------------------- bad bodies
