@@ -165,8 +165,8 @@ options:
         of O(users) whatever the setting.
       - The default, V(4), takes at most half of what a default authentik deployment serves at once (2 web workers
         with 4 threads each), so that the sign-ins and other clients of the same server are not starved by one
-        task. Against a server 170 ms away per list page it reads a directory nearly four times as fast as V(1)
-        (see the collection's docs/performance.md); raise it for a larger deployment.
+        task. Against a server that takes 170 ms per list page, the module reads a directory about three times as
+        fast as with V(1) (see the collection's docs/performance.md); raise it for a larger deployment.
       - Check mode sends its reads with the same concurrency and no write.
     type: int
     default: 4
