@@ -7,7 +7,8 @@ BIN         := $(VENV)/bin
 COLLECTIONS := build/collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/akops/authentik
 SOURCES     := galaxy.yml meta/runtime.yml $(shell find plugins -name '*.py' 2>/dev/null)
-PYTEST_ARGS ?= -n 2
+# Two workers for CI's two cores; the slowest tests are listed at the end, to keep `make test` well inside CI's limit.
+PYTEST_ARGS ?= -n 2 --durations=15
 
 # Gate tools (ansible-test, ansible-lint, antsibull-docs, antsibull-changelog, ansible-builder, galaxy-importer).
 GATES       ?= .venv-gates
