@@ -11,6 +11,8 @@ import math
 import random
 import threading
 
+from .latency import check_seconds
+
 # Faults standing for something in front of authentik answering instead default
 # to leaving the state alone; those that damage authentik's own answer default
 # to processing the request first.
@@ -128,9 +130,7 @@ def _check_seconds(name, value, required):
         if required:
             raise ValueError(f"{name} is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{name} must be a non-negative number of seconds, got {value!r}")
-    return value
+    return check_seconds(name, value)
 
 
 class Chaos:

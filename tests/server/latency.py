@@ -4,6 +4,7 @@ The server sleeps the profile's delay before it answers, outside the store lock,
 on a real server; how many it serves at once is bounded like a real deployment's worker pool.
 """
 
+import threading
 from dataclasses import dataclass
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -11,6 +12,15 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # CONFIG.get_int("web.workers", 2), CONFIG.get_int("web.threads", 4)), so 8 requests at once. Recent releases use
 # an ASGI (uvicorn) worker class there; that these still answer 8 requests at once is not verified.
 DEFAULT_CONCURRENCY = 8
+
+
+def check_seconds(name, value):
+    """`value`, when it is a number of seconds that the server can wait: from 0 to threading.TIMEOUT_MAX.
+
+    NaN would make a wait last for ever, and longer waits overflow in the handler thread; both are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= threading.TIMEOUT_MAX:
+        raise ValueError(f"{name} must be a number of seconds from 0 to {threading.TIMEOUT_MAX:.0f}, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -27,8 +37,7 @@ class Latency:
     def __post_init__(self):
         for name in ("per_request", "per_object", "per_write"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number of seconds, got {value!r}")
+            check_seconds(name, value)
 
     @classmethod
     def default(cls):

@@ -111,6 +111,10 @@ def test_clear_faults_and_reset_drop_pending_faults(authentik):
     (("reset",), {"count": 0}),
     (("reset",), {"match": {"url": "/"}}),
     (("hold",), {"timeout": -1}),
+    (("hold",), {"timeout": float("nan")}),
+    (("hold",), {"timeout": 1e12}),
+    (("slow",), {"delay": float("inf")}),
+    (("status",), {"status": 429, "retry_after": float("nan")}),
     (("hold",), {"process": False}),
 ])
 def test_invalid_faults_are_refused(authentik, args, options):

@@ -136,7 +136,10 @@ def test_invalid_server_options(options):
         AuthentikServer(token=TOKEN, validate=False, **options)
 
 
-@pytest.mark.parametrize("options", [{"per_request": -0.1}, {"per_object": "1"}, {"per_write": None}])
+@pytest.mark.parametrize("options", [
+    {"per_request": -0.1}, {"per_object": "1"}, {"per_write": None},
+    {"per_request": float("nan")}, {"per_object": float("inf")}, {"per_write": 1e12},
+])
 def test_invalid_latency(options):
     with pytest.raises(ValueError):
         Latency(**options)
@@ -177,6 +180,7 @@ def test_cli_chaos_flags():
     ["--concurrency", "4"], ["--latency", "--concurrency", "0"], ["--latency-request-ms", "-1"],
     ["--fault-rate", "1.5"], ["--fault-rate", "0.5", "--fault-kinds", "429,boom"], ["--fault-seed", "3"],
     ["--fault-rate", "0.5", "--fault-retry-after", "-1"],
+    ["--latency-request-ms", "nan"], ["--latency-write-ms", "inf"], ["--fault-rate", "0.5", "--fault-retry-after", "nan"],
 ])
 def test_cli_refuses_bad_flags(flags, capsys):
     with pytest.raises(SystemExit):
